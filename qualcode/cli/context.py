@@ -1,0 +1,39 @@
+"""What every command shares: where the project is and who is acting."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import click
+
+from qualcode.store.project import Project, open_project
+
+
+@dataclass
+class Context:
+    db: str
+    actor: str
+    _project: Project | None = field(default=None, repr=False)
+
+    def project(self) -> Project:
+        if self._project is None:
+            self._project = open_project(self.db)
+            for note in self._project.notes:
+                click.echo(f"note: {note}", err=True)
+        return self._project
+
+    def close(self) -> None:
+        if self._project is not None:
+            self._project.close()
+
+
+pass_context = click.make_pass_decorator(Context)
+
+FORMAT_OPTION = click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "json"]),
+    default="table",
+    show_default=True,
+    help="Output format.",
+)

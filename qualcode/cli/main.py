@@ -1,0 +1,98 @@
+"""The ``qualcode`` command: global options, command groups, and error handling."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from qualcode import __version__
+from qualcode.cli.context import Context
+from qualcode.errors import QualcodeError
+
+DEFAULT_DB = "qualcode.db"
+
+
+@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--db",
+    envvar="QUALCODE_DB",
+    default=DEFAULT_DB,
+    show_default=True,
+    help="Project: a SQLite file path or a postgresql:// URL (env QUALCODE_DB).",
+)
+@click.option("--as", "actor", default=None, help="Act as this coder (default: the OS user).")
+@click.version_option(__version__, prog_name="qualcode")
+@click.pass_context
+def cli(ctx: click.Context, db: str, actor: str | None) -> None:
+    """qualcode: qualitative coding of interview transcripts, in the terminal.
+
+    Start with `qualcode init`, then `qualcode import`, `qualcode codebook import`,
+    and code with `qualcode apply` or the coding TUI.
+    """
+    from qualcode.services.project import os_user
+
+    ctx.obj = Context(db=db, actor=actor or os_user())
+    ctx.call_on_close(ctx.obj.close)
+    if ctx.invoked_subcommand is None:
+        from qualcode.store.engine import locate
+
+        location = locate(db)
+        if location.path is not None and not location.path.exists():
+            click.echo(ctx.get_help())
+            return
+        from qualcode.cli.project_cmds import show_status
+
+        show_status(ctx.obj)
+
+
+def _register() -> None:
+    from qualcode.cli import codebook_cmds, coding_cmds, import_cmds, project_cmds, view_cmds
+
+    for module in (project_cmds, import_cmds, codebook_cmds, coding_cmds, view_cmds):
+        for command in module.COMMANDS:
+            cli.add_command(command)
+
+
+_register()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the CLI: user errors print one line ``error: …`` and exit with status 2."""
+    try:
+        cli.main(args=argv, prog_name="qualcode", standalone_mode=False)
+    except QualcodeError as exc:
+        click.echo(f"error: {exc.message}", err=True)
+        sys.exit(2)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        click.echo("interrupted; nothing from the unfinished command was stored", err=True)
+        sys.exit(130)
+    except BrokenPipeError:
+        sys.exit(0)
+    except Exception as exc:
+        from sqlalchemy.exc import OperationalError
+
+        if isinstance(exc, OperationalError):
+            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+            click.echo(
+                f"error: database: {reason}; nothing from this command was stored, try again",
+                err=True,
+            )
+            sys.exit(2)
+        if os.environ.get("QUALCODE_DEBUG"):
+            raise
+        click.echo(
+            f"error: internal error ({type(exc).__name__}: {exc}); nothing from this command "
+            "was stored. Please report it; set QUALCODE_DEBUG=1 to see the traceback",
+            err=True,
+        )
+        sys.exit(1)

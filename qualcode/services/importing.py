@@ -1,0 +1,282 @@
+"""Import transcripts: read files, split into segments, store — one transaction per command."""
+
+from __future__ import annotations
+
+import bisect
+import hashlib
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.orm import Session
+
+from qualcode.errors import QualcodeError
+from qualcode.ingest.model import Document, SegmentSpan
+from qualcode.services.remap import OffsetMap
+from qualcode.store.models import Coding, Memo, Participant, Segment, Transcript
+
+UNITS = ("sentence", "turn", "paragraph")
+
+
+@dataclass(frozen=True)
+class ImportOptions:
+    unit: str = "sentence"
+    participant: str | None = None
+    text_columns: tuple[str, ...] | None = None
+    id_column: str | None = None
+    replace: bool = False
+    spacy_model: str = "auto"
+
+
+@dataclass
+class Source:
+    """One transcript to be: its name, participant, document and where it came from."""
+
+    name: str
+    participant: str
+    document: Document
+    origin: Path
+    sha256: str = ""
+
+    def __post_init__(self) -> None:
+        self.sha256 = hashlib.sha256(self.document.text.encode("utf-8")).hexdigest()
+
+
+@dataclass
+class ImportReport:
+    imported: list[tuple[str, int, int]] = field(default_factory=list)  # name, segments, words
+    replaced: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    codings_kept: int = 0
+    codings_dropped: list[str] = field(default_factory=list)
+    segmenter: str = ""
+
+
+def collect_files(paths: Sequence[Path]) -> tuple[list[Path], list[str]]:
+    """Expand folders (recursively, sorted, hidden files left out) into supported files."""
+    from qualcode.ingest.readers import SUPPORTED
+
+    files: list[Path] = []
+    skipped: list[str] = []
+    for path in paths:
+        if path.is_dir():
+            for child in sorted(path.rglob("*")):
+                rel = child.relative_to(path)
+                if child.is_dir() or any(part.startswith(".") for part in rel.parts):
+                    continue
+                if child.suffix.lower() == ".csv":
+                    skipped.append(
+                        f"{child}: CSV files inside a folder are not imported; name a survey "
+                        "CSV explicitly, or use 'qualcode participants import' for attributes"
+                    )
+                elif child.suffix.lower() in SUPPORTED:
+                    files.append(child)
+                else:
+                    skipped.append(f"{child}: not a transcript format; skipped")
+        elif path.is_file():
+            files.append(path)
+        else:
+            raise QualcodeError(f"{path}: no such file or folder")
+    if not files:
+        raise QualcodeError(
+            "no transcripts to import: give .txt, .md, .docx, .vtt, .srt or .csv files or folders"
+        )
+    return files, skipped
+
+
+def read_sources(files: Iterable[Path], options: ImportOptions) -> tuple[list[Source], list[str]]:
+    """Read and check every file before anything is stored."""
+    from qualcode.ingest.readers import read_document
+    from qualcode.ingest.survey_csv import read_survey
+
+    sources: list[Source] = []
+    warnings: list[str] = []
+    for path in files:
+        if path.suffix.lower() == ".csv":
+            columns = list(options.text_columns) if options.text_columns else None
+            for respondent in read_survey(path, columns, options.id_column):
+                participant = options.participant or respondent.respondent_id
+                name = f"{path.stem}-{respondent.respondent_id}"
+                sources.append(Source(name, participant, respondent.document, path))
+                warnings.extend(respondent.document.warnings)
+            continue
+        if options.text_columns or options.id_column:
+            raise QualcodeError(
+                f"{path}: --text-column and --id-column apply to .csv survey files only"
+            )
+        document = read_document(path)
+        warnings.extend(document.warnings)
+        if not document.turns:
+            raise QualcodeError(f"{path}: no text to code was found in the file")
+        sources.append(Source(path.stem, options.participant or path.stem, document, path))
+    seen: dict[str, Path] = {}
+    for source in sources:
+        if source.name in seen and seen[source.name] != source.origin:
+            raise QualcodeError(
+                f"{source.origin}: transcript name {source.name!r} is also given by "
+                f"{seen[source.name]}; import them separately or rename one"
+            )
+        seen[source.name] = source.origin
+    return sources, warnings
+
+
+def _participant_id(session: Session, key: str, cache: dict[str, int]) -> int:
+    if key not in cache:
+        found = session.scalar(select(Participant.id).where(Participant.key == key))
+        if found is None:
+            participant = Participant(key=key)
+            session.add(participant)
+            session.flush()
+            found = participant.id
+        cache[key] = found
+    return cache[key]
+
+
+def _insert_segments(session: Session, transcript_id: int, spans: list[SegmentSpan]) -> None:
+    if spans:
+        session.execute(
+            insert(Segment),
+            [
+                {
+                    "transcript_id": transcript_id,
+                    "ordinal": s.ordinal,
+                    "start": s.start,
+                    "end": s.end,
+                    "speaker": s.speaker,
+                    "text": s.text,
+                }
+                for s in spans
+            ],
+        )
+
+
+def import_sources(
+    session: Session,
+    sources: Sequence[Source],
+    options: ImportOptions,
+    on_progress: Callable[[Source], None] | None = None,
+) -> ImportReport:
+    """Segment and store sources in the caller's transaction."""
+    from qualcode.ingest.segmenter import Segmenter, word_count
+
+    if options.unit not in UNITS:
+        raise QualcodeError(f"--unit {options.unit}: use sentence, turn or paragraph")
+    report = ImportReport()
+    existing = {
+        t.name: t
+        for t in session.scalars(
+            select(Transcript).where(Transcript.name.in_([s.name for s in sources]))
+        )
+    }
+    todo: list[Source] = []
+    for source in sources:
+        old = existing.get(source.name)
+        same = old is not None and old.sha256 == source.sha256
+        if same and (not options.replace or (old is not None and old.unit == options.unit)):
+            report.unchanged.append(source.name)
+            if on_progress:
+                on_progress(source)
+            continue
+        if old is not None and old.sha256 != source.sha256 and not options.replace:
+            raise QualcodeError(
+                f"{source.origin}: transcript {source.name!r} already exists with different "
+                "text; add --replace to replace it (its codings move with the unchanged text)"
+            )
+        todo.append(source)
+    if not todo:
+        return report
+    segmenter = Segmenter(options.unit, options.spacy_model)  # type: ignore[arg-type]
+    report.segmenter = segmenter.pipeline_name
+    participants: dict[str, int] = {}
+    for source, spans in zip(todo, segmenter.segment_many(s.document for s in todo), strict=True):
+        if not spans:
+            raise QualcodeError(f"{source.origin}: no text to code was found in the file")
+        participant_id = _participant_id(session, source.participant, participants)
+        words = sum(word_count(s.text) for s in spans)
+        old = existing.get(source.name)
+        if old is not None:
+            _replace(session, old, source, spans, report)
+            old.participant_id = participant_id
+            old.unit = options.unit
+            old.segmenter = segmenter.pipeline_name
+            old.words = words
+            report.replaced.append(source.name)
+        else:
+            transcript = Transcript(
+                name=source.name,
+                participant_id=participant_id,
+                sha256=source.sha256,
+                text=source.document.text,
+                format=source.document.format,
+                source=source.origin.name,
+                unit=options.unit,
+                segmenter=segmenter.pipeline_name,
+                words=words,
+            )
+            session.add(transcript)
+            session.flush()
+            _insert_segments(session, transcript.id, spans)
+        report.imported.append((source.name, len(spans), words))
+        if on_progress:
+            on_progress(source)
+    return report
+
+
+def _replace(
+    session: Session,
+    transcript: Transcript,
+    source: Source,
+    spans: list[SegmentSpan],
+    report: ImportReport,
+) -> None:
+    """Swap in a changed text; codings and memos move with the text that did not change."""
+    old_text = transcript.text
+    mapping = OffsetMap(old_text, source.document.text)
+    old_segments = dict(
+        session.execute(
+            select(Segment.id, Segment.start).where(Segment.transcript_id == transcript.id)
+        ).all()
+    )
+    # Move the old segments out of the way of the new ordinals, then add the new ones.
+    session.execute(
+        update(Segment)
+        .where(Segment.transcript_id == transcript.id)
+        .values(ordinal=-Segment.ordinal)
+    )
+    _insert_segments(session, transcript.id, spans)
+    rows = session.execute(
+        select(Segment.id, Segment.start)
+        .where(Segment.transcript_id == transcript.id, Segment.ordinal > 0)
+        .order_by(Segment.start)
+    ).all()
+    ids = [r.id for r in rows]
+    starts = [r.start for r in rows]
+
+    def segment_at(offset: int) -> int:
+        return ids[max(bisect.bisect_right(starts, offset) - 1, 0)]
+
+    for coding in session.scalars(select(Coding).where(Coding.transcript_id == transcript.id)):
+        span = mapping.map_span(coding.start, coding.end)
+        if span is None:
+            report.codings_dropped.append(
+                f"{transcript.name} [{coding.start}:{coding.end}] "
+                f"{old_text[coding.start:coding.end][:60]!r}"
+            )
+            session.delete(coding)
+            continue
+        coding.start, coding.end = span
+        coding.segment_id = segment_at(span[0])
+        report.codings_kept += 1
+    for memo in session.scalars(select(Memo).where(Memo.transcript_id == transcript.id)):
+        if memo.segment_id is not None:
+            new_start = mapping.map(old_segments[memo.segment_id])
+            memo.segment_id = segment_at(new_start) if new_start is not None else None
+    session.flush()
+    session.execute(delete(Segment).where(Segment.id.in_(list(old_segments))))
+    transcript.text = source.document.text
+    transcript.sha256 = source.sha256
+    transcript.format = source.document.format
+    transcript.source = source.origin.name
