@@ -4,8 +4,10 @@ Speakers come from a WebVTT voice tag ``<v Name>text</v>`` (Teams; also ``<v.lou
 or a ``Name: text`` prefix (Zoom, many .srt files). A prefix counts as a speaker when it
 starts at least two cues, looks like a speaker role, or when at least half of the cues carry
 a prefix. A cue without a speaker continues the previous speaker; consecutive cues of one
-speaker merge into one turn. ``Document.text`` has one line per turn, ``Speaker: content``
-(or just the content), turns separated by a blank line; cue texts are joined with a space.
+speaker merge into one turn. Tags are removed and HTML entities unescaped; runs of
+whitespace (line breaks in a cue, ``&nbsp;``) become one space. ``Document.text`` has one
+line per turn, ``Speaker: content`` (or just the content), turns separated by a blank line;
+the cue texts of a turn are joined with a space.
 """
 
 from __future__ import annotations

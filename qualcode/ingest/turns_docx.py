@@ -60,8 +60,15 @@ def _line_starts(text: str) -> Iterator[int]:
 
 
 def _load_paragraphs(path: Path) -> list[tuple[str, bool]]:
+    import zipfile
+
     import docx  # python-docx; imported here so that importing this module stays fast
 
+    if not zipfile.is_zipfile(path):
+        raise QualcodeError(
+            f"{path}: not a readable .docx file (not a Word package; an old .doc or a renamed "
+            "file?); re-save it from Word"
+        )
     try:
         document = docx.Document(str(path))
         return list(_walk(document.iter_inner_content()))

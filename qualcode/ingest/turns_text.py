@@ -48,7 +48,7 @@ _HEADING = re.compile(r"[ \t]{0,3}#{1,6}(?:[ \t]|$)")
 _KNOWN_SPEAKER = re.compile(
     r"(?i:interviewer|interviewee|moderator|participant|respondent|facilitator)"
     r"(?:[ _-]?(?:\d+|[A-Z]))?"
-    r"|(?i:speaker)[ _-]?\d+|(?i:[PR])[ _-]?\d+|I|Q|A|INT|IV"
+    r"|(?i:speaker)[ _-]?\d+|(?i:[PR])[ _-]?\d+|I|R|Q|A|INT|IV|IE"
 )
 _TS_GROUPS = ("ts1", "ts2", "ts3", "ts4", "ts5", "ts6")
 

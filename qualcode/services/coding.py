@@ -208,12 +208,13 @@ def import_codings(session: Session, path: Path, mark_as_done: bool = False) -> 
                     )
                 }
                 existing.update(
-                    session.execute(
+                    tuple(row)
+                    for row in session.execute(
                         select(
                             Coding.transcript_id, Coding.start, Coding.end, Coding.code_id,
                             Coding.coder_id,
                         ).where(Coding.transcript_id == transcript.id)
-                    ).tuples()
+                    )
                 )
             transcript = transcripts[tname]
             try:

@@ -1,0 +1,33 @@
+"""The layering rules of ARCHITECTURE.md, checked in fresh interpreters."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+CORE = {
+    "qualcode.ingest.readers": {"sqlalchemy", "textual", "spacy", "docx"},
+    "qualcode.ingest.segmenter": {"sqlalchemy", "textual", "spacy"},
+    "qualcode.ingest.survey_csv": {"sqlalchemy", "textual"},
+    "qualcode.services.importing": {"textual", "spacy", "pandas"},
+    "qualcode.services.coding": {"textual", "spacy", "pandas"},
+    "qualcode.services.codebook": {"textual", "spacy", "pandas"},
+    "qualcode.store.project": {"textual", "spacy", "alembic"},
+    "qualcode.export.csv_safe": {"sqlalchemy", "textual"},
+    "qualcode.cli.main": {"textual", "spacy", "pandas", "alembic", "docx"},
+}
+
+
+@pytest.mark.parametrize("module", sorted(CORE))
+def test_core_modules_do_not_import_heavy_or_ui_packages(module: str) -> None:
+    code = (
+        f"import sys, {module}\n"
+        f"bad = sorted(m for m in {sorted(CORE[module])!r} if m in sys.modules)\n"
+        "print(','.join(bad))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert out == "", f"{module} imports {out}"
