@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
 from tests.pg_server import PostgresServer, find_pg_bin
 
 # --- PostgreSQL ---

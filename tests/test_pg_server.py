@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from tests.pg_server import PostgresServer
 from sqlalchemy import Engine, create_engine, inspect, text
+
+from tests.pg_server import PostgresServer
 
 
 def _engine(url: str) -> Engine:

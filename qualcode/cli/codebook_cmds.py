@@ -31,8 +31,15 @@ def codebook_import(context: Context, file: Path) -> None:
 
 
 @codebook.command("export")
-@click.option("--format", "fmt", type=click.Choice(["yaml", "csv", "md"]), default="yaml", show_default=True)
-@click.option("--out", type=click.Path(path_type=Path), default=None, help="Write to this file instead of standard output.")
+@click.option(
+    "--format", "fmt", type=click.Choice(["yaml", "csv", "md"]), default="yaml", show_default=True
+)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Write to this file instead of standard output.",
+)
 @pass_context
 def codebook_export(context: Context, fmt: str, out: Path | None) -> None:
     """Export the codebook as YAML (re-importable), CSV or Markdown (for a paper appendix)."""

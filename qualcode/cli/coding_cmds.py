@@ -21,14 +21,18 @@ def _segment_options(f):  # type: ignore[no-untyped-def]
 @_segment_options
 @click.option("--memo", default="", help="A memo on this coding.")
 @pass_context
-def apply(context: Context, coder: str, transcript: str, segment: int, code: str, memo: str) -> None:
+def apply(
+    context: Context, coder: str, transcript: str, segment: int, code: str, memo: str
+) -> None:
     """Apply a code to a segment (again: no change)."""
     from qualcode.services.coding import apply_code
 
     with context.project().transaction() as session:
         result = apply_code(session, coder, transcript, segment, code, memo)
     state = "applied" if result.created else "already applied"
-    click.echo(f"{state}: {result.code} on {result.transcript} segment {result.segment} by {result.coder}")
+    click.echo(
+        f"{state}: {result.code} on {result.transcript} segment {result.segment} by {result.coder}"
+    )
 
 
 @click.command()
@@ -43,7 +47,9 @@ def unapply(context: Context, coder: str, transcript: str, segment: int, code: s
     if removed:
         click.echo(f"removed {removed} coding(s) of {code} from {transcript} segment {segment}")
     else:
-        click.echo(f"{coder} had not applied {code} to {transcript} segment {segment}; nothing to do")
+        click.echo(
+            f"{coder} had not applied {code} to {transcript} segment {segment}; nothing to do"
+        )
 
 
 @click.command()
@@ -65,7 +71,9 @@ def codings() -> None:
 
 
 @codings.command("import")
-@click.option("--done", "mark_done", is_flag=True, help="Mark each coder×transcript pair in the file as done.")
+@click.option(
+    "--done", "mark_done", is_flag=True, help="Mark each coder×transcript pair in the file as done."
+)
 @click.argument("file", type=click.Path(path_type=Path))
 @pass_context
 def codings_import(context: Context, mark_done: bool, file: Path) -> None:
@@ -82,8 +90,15 @@ def codings_import(context: Context, mark_done: bool, file: Path) -> None:
 
 
 @codings.command("export")
-@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
-@click.option("--out", type=click.Path(path_type=Path), default=None, help="Write to this file instead of standard output.")
+@click.option(
+    "--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True
+)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Write to this file instead of standard output.",
+)
 @pass_context
 def codings_export(context: Context, fmt: str, out: Path | None) -> None:
     """Export every coding: coder,transcript,segment,code,start,end,text,memo,created_at."""

@@ -20,11 +20,32 @@ PROGRESS_MIN_FILES = 4
     show_default=True,
     help="What a segment is. Segments never cross speaker turns.",
 )
-@click.option("--participant", default=None, help="Participant of these transcripts (default: the file name without extension).")
-@click.option("--text-column", "text_columns", multiple=True, help="Survey CSV: a column with answers (repeatable; default: all but the id column).")
-@click.option("--id-column", default=None, help="Survey CSV: the respondent id column (default: row numbers).")
-@click.option("--replace", is_flag=True, help="Replace transcripts whose text changed; codings move with the unchanged text.")
-@click.option("--spacy-model", default="auto", show_default=True, help="'blank' (rule-based sentencizer), an installed pipeline such as en_core_web_sm, or 'auto' (a trained pipeline when installed).")
+@click.option(
+    "--participant",
+    default=None,
+    help="Participant of these transcripts (default: the file name without extension).",
+)
+@click.option(
+    "--text-column",
+    "text_columns",
+    multiple=True,
+    help="Survey CSV: a column with answers (repeatable; default: all but the id column).",
+)
+@click.option(
+    "--id-column", default=None, help="Survey CSV: the respondent id column (default: row numbers)."
+)
+@click.option(
+    "--replace",
+    is_flag=True,
+    help="Replace transcripts whose text changed; codings move with the unchanged text.",
+)
+@click.option(
+    "--spacy-model",
+    default="auto",
+    show_default=True,
+    help="'blank' (rule-based sentencizer), an installed pipeline such as "
+    "en_core_web_sm, or 'auto' (a trained pipeline when installed).",
+)
 @pass_context
 def import_(
     context: Context,
@@ -66,7 +87,10 @@ def import_(
             with Progress(transient=True, console=_stderr()) as bar:
                 task = bar.add_task("importing", total=len(sources))
                 report = import_sources(
-                    session, sources, options, lambda s: bar.update(task, advance=1, description=s.name)
+                    session,
+                    sources,
+                    options,
+                    lambda s: bar.update(task, advance=1, description=s.name),
                 )
         else:
             report = import_sources(session, sources, options)

@@ -18,7 +18,9 @@ def show_status(context: Context) -> None:
 
 
 @click.command()
-@click.option("--lead", default=None, help="The lead researcher's name (default: --as or the OS user).")
+@click.option(
+    "--lead", default=None, help="The lead researcher's name (default: --as or the OS user)."
+)
 @pass_context
 def init(context: Context, lead: str | None) -> None:
     """Create a new project and register its lead."""

@@ -29,9 +29,7 @@ def safe_cell(value: Any) -> Any:
     return text
 
 
-def write_csv_stream(
-    stream: IO[str], header: Sequence[str], rows: Iterable[Sequence[Any]]
-) -> int:
+def write_csv_stream(stream: IO[str], header: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
     """Write a header and rows to an open text stream; returns the number of data rows."""
     writer = csv.writer(stream, lineterminator="\n")
     writer.writerow([safe_cell(h) for h in header])

@@ -15,8 +15,18 @@ from qualcode.services.lookup import CodeIndex
 from qualcode.store.models import Code, Coding, ProjectInfo
 
 LIST_COLUMNS = (
-    "name", "path", "status", "kind", "shortcut", "codings", "description",
-    "include", "exclude", "example", "color", "guid",
+    "name",
+    "path",
+    "status",
+    "kind",
+    "shortcut",
+    "codings",
+    "description",
+    "include",
+    "exclude",
+    "example",
+    "color",
+    "guid",
 )
 
 
@@ -88,7 +98,12 @@ def import_codebook(session: Session, book: CodebookSpec, actor: str) -> Codeboo
             used_shortcuts[spec.shortcut] = path
         placed[id(spec)] = code
         codebook_events.record(
-            session, actor, "create", code, None, codebook_events.snapshot(session, code),
+            session,
+            actor,
+            "create",
+            code,
+            None,
+            codebook_events.snapshot(session, code),
             f"imported from codebook {book.name!r}",
         )
         report.added.append(path)
@@ -110,9 +125,18 @@ def codebook_rows(session: Session, include_inactive: bool = True) -> list[tuple
             continue
         rows.append(
             (
-                code.name, index.path(code), code.status, code.kind, code.shortcut,
-                counts.get(code.id, 0), code.description, code.include, code.exclude,
-                code.example, code.color, code.guid,
+                code.name,
+                index.path(code),
+                code.status,
+                code.kind,
+                code.shortcut,
+                counts.get(code.id, 0),
+                code.description,
+                code.include,
+                code.exclude,
+                code.example,
+                code.color,
+                code.guid,
             )
         )
     return rows
@@ -168,7 +192,10 @@ def export_markdown(session: Session) -> str:
             lines += ["", f"## {code.name}", ""]
             if code.description:
                 lines += [code.description, ""]
-            lines += ["| Code | Description | Include | Exclude | Example |", "|---|---|---|---|---|"]
+            lines += [
+                "| Code | Description | Include | Exclude | Example |",
+                "|---|---|---|---|---|",
+            ]
             continue
         label = "/".join(index.path(code).split("/")[1:])
         cells = [label, code.description, code.include, code.exclude, code.example]

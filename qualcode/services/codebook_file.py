@@ -29,7 +29,9 @@ from qualcode.errors import QualcodeError
 TEXT_FIELDS = ("description", "include", "exclude", "example")
 ALLOWED_KEYS = {"name", "guid", "color", "shortcut", "children", "status", "kind", *TEXT_FIELDS}
 COLOR = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
-GUID = re.compile(r"^\{?[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\}?$")
+GUID = re.compile(
+    r"^\{?[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\}?$"
+)
 
 
 @dataclass
@@ -87,7 +89,10 @@ def _parse_code(raw: Any, where: str, path: Path) -> CodeSpec:
     if not name:
         raise QualcodeError(f"{path}: {where}: a code has no 'name'")
     if "/" in name:
-        raise QualcodeError(f"{path}: {where}: code name {name!r} contains '/', which separates path parts; use another character")
+        raise QualcodeError(
+            f"{path}: {where}: code name {name!r} contains '/', which separates path "
+            "parts; use another character"
+        )
     where = f"{where} ({name})"
     spec = CodeSpec(name=name, where=where)
     for key in TEXT_FIELDS:

@@ -18,7 +18,15 @@ from qualcode.services.lookup import CodeIndex, ensure_coder, get_segment, get_t
 from qualcode.store.models import Code, Coder, Coding, Progress, Segment, Transcript, utcnow
 
 EXPORT_COLUMNS = (
-    "coder", "transcript", "segment", "code", "start", "end", "text", "memo", "created_at",
+    "coder",
+    "transcript",
+    "segment",
+    "code",
+    "start",
+    "end",
+    "text",
+    "memo",
+    "created_at",
 )
 IMPORT_REQUIRED = ("coder", "transcript", "segment", "code")
 
@@ -34,7 +42,8 @@ def usable_code(index: CodeIndex, ref: str, coder: Coder) -> Code:
         raise QualcodeError(f"code {index.path(code)!r} is retired; choose another code")
     if code.status == "proposed" and coder.role != "lead" and code.created_by_id != coder.id:
         raise QualcodeError(
-            f"code {index.path(code)!r} is a proposal by another coder, not yet accepted by the lead"
+            f"code {index.path(code)!r} is a proposal by another coder, "
+            "not yet accepted by the lead"
         )
     return code
 
@@ -75,7 +84,9 @@ def apply_code(
     segment = get_segment(session, transcript, ordinal)
     index = CodeIndex.load(session)
     code = usable_code(index, code_ref, coder)
-    created = add_coding(session, coder, transcript, segment, segment.start, segment.end, code, memo)
+    created = add_coding(
+        session, coder, transcript, segment, segment.start, segment.end, code, memo
+    )
     set_progress(session, coder, transcript, "in_progress")
     return ApplyResult(created, coder.name, transcript.name, ordinal, index.path(code))
 
@@ -208,10 +219,13 @@ def import_codings(session: Session, path: Path, mark_as_done: bool = False) -> 
                     )
                 }
                 existing.update(
-                    tuple(row)
+                    (row[0], row[1], row[2], row[3], row[4])
                     for row in session.execute(
                         select(
-                            Coding.transcript_id, Coding.start, Coding.end, Coding.code_id,
+                            Coding.transcript_id,
+                            Coding.start,
+                            Coding.end,
+                            Coding.code_id,
                             Coding.coder_id,
                         ).where(Coding.transcript_id == transcript.id)
                     )
@@ -231,7 +245,9 @@ def import_codings(session: Session, path: Path, mark_as_done: bool = False) -> 
                 codes[key] = usable_code(index, row["code"], coder)
             code = codes[key]
         except QualcodeError as exc:
-            raise QualcodeError(f"{where}: {exc.message}; nothing from the file was stored") from None
+            raise QualcodeError(
+                f"{where}: {exc.message}; nothing from the file was stored"
+            ) from None
         segment_id, start, end = segments[transcript.id][ordinal]
         identity = (transcript.id, start, end, code.id, coder.id)
         pairs.add((coder.id, transcript.id))
@@ -276,8 +292,17 @@ def export_codings(session: Session) -> list[tuple[Any, ...]]:
     index = CodeIndex.load(session)
     rows = session.execute(
         select(
-            Coder.name, Transcript.name, Transcript.id, Segment.ordinal, Segment.start,
-            Segment.end, Segment.text, Coding.code_id, Coding.start, Coding.end, Coding.memo,
+            Coder.name,
+            Transcript.name,
+            Transcript.id,
+            Segment.ordinal,
+            Segment.start,
+            Segment.end,
+            Segment.text,
+            Coding.code_id,
+            Coding.start,
+            Coding.end,
+            Coding.memo,
             Coding.created_at,
         )
         .join(Coder, Coding.coder_id == Coder.id)
@@ -287,13 +312,27 @@ def export_codings(session: Session) -> list[tuple[Any, ...]]:
     ).all()
     texts: dict[int, str] = {}
     out = []
-    for (coder, tname, tid, ordinal, seg_start, seg_end, seg_text, code_id, start, end, memo,
-         created) in rows:
+    for (
+        coder,
+        tname,
+        tid,
+        ordinal,
+        seg_start,
+        seg_end,
+        seg_text,
+        code_id,
+        start,
+        end,
+        memo,
+        created,
+    ) in rows:
         if seg_start <= start and end <= seg_end:
             quote = seg_text[start - seg_start : end - seg_start]
         else:
             if tid not in texts:
-                texts[tid] = session.scalar(select(Transcript.text).where(Transcript.id == tid)) or ""
+                texts[tid] = (
+                    session.scalar(select(Transcript.text).where(Transcript.id == tid)) or ""
+                )
             quote = texts[tid][start:end]
         label = index.label(index.by_id[code_id])
         out.append((coder, tname, ordinal, label, start, end, quote, memo, _iso(created)))

@@ -263,7 +263,7 @@ def _replace(
         if span is None:
             report.codings_dropped.append(
                 f"{transcript.name} [{coding.start}:{coding.end}] "
-                f"{old_text[coding.start:coding.end][:60]!r}"
+                f"{old_text[coding.start : coding.end][:60]!r}"
             )
             session.delete(coding)
             continue

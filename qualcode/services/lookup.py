@@ -39,9 +39,7 @@ def require_coder(session: Session, name: str) -> Coder:
 def get_transcript(session: Session, name: str) -> Transcript:
     transcript = session.scalar(select(Transcript).where(Transcript.name == name))
     if transcript is None:
-        raise QualcodeError(
-            f"no transcript named {name!r}; 'qualcode transcripts' lists them"
-        )
+        raise QualcodeError(f"no transcript named {name!r}; 'qualcode transcripts' lists them")
     return transcript
 
 

@@ -49,8 +49,13 @@ def transcript_rows(session: Session) -> list[tuple[Any, ...]]:
     ):
         rows.append(
             (
-                name, participant, fmt, seg_counts.get(tid, 0), words,
-                coding_counts.get(tid, 0), ",".join(done.get(tid, [])),
+                name,
+                participant,
+                fmt,
+                seg_counts.get(tid, 0),
+                words,
+                coding_counts.get(tid, 0),
+                ",".join(done.get(tid, [])),
             )
         )
     return rows
@@ -79,12 +84,10 @@ def summary(session: Session) -> list[tuple[str, str]]:
         f"{name} ({role})"
         for name, role in session.execute(select(Coder.name, Coder.role).order_by(Coder.name))
     ]
-    statuses = dict(
-        session.execute(select(Code.status, func.count()).group_by(Code.status)).all()
+    statuses = dict(session.execute(select(Code.status, func.count()).group_by(Code.status)).all())
+    themes = (
+        session.scalar(select(func.count()).select_from(Code).where(Code.parent_id.is_(None))) or 0
     )
-    themes = session.scalar(
-        select(func.count()).select_from(Code).where(Code.parent_id.is_(None))
-    ) or 0
     progress = []
     for name, done in session.execute(
         select(Coder.name, func.count())
@@ -97,8 +100,11 @@ def summary(session: Session) -> list[tuple[str, str]]:
     return [
         ("participants", str(count(Participant))),
         ("transcripts", f"{count(Transcript)} ({words:,} words, {count(Segment):,} segments)"),
-        ("codebook", f"{sum(statuses.values())} codes under {themes} themes"
-         + "".join(f", {n} {s}" for s, n in sorted(statuses.items()) if s != "active")),
+        (
+            "codebook",
+            f"{sum(statuses.values())} codes under {themes} themes"
+            + "".join(f", {n} {s}" for s, n in sorted(statuses.items()) if s != "active"),
+        ),
         ("coders", ", ".join(coders) or "none"),
         ("codings", f"{count(Coding):,}"),
         ("transcripts done", ", ".join(progress) or "none yet"),

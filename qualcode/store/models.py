@@ -67,7 +67,9 @@ class Participant(Base):
     key: Mapped[str] = mapped_column(String(200), unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     attributes: Mapped[list[ParticipantAttribute]] = relationship(
-        back_populates="participant", cascade="all, delete-orphan", order_by="ParticipantAttribute.name"
+        back_populates="participant",
+        cascade="all, delete-orphan",
+        order_by="ParticipantAttribute.name",
     )
 
 
@@ -119,9 +121,7 @@ class Segment(Base):
 class Code(Base):
     __tablename__ = "code"
     __table_args__ = (
-        CheckConstraint(
-            "status IN ('active', 'proposed', 'merged', 'retired')", name="status"
-        ),
+        CheckConstraint("status IN ('active', 'proposed', 'merged', 'retired')", name="status"),
         CheckConstraint("kind IN ('descriptive', 'inductive')", name="kind"),
     )
 
@@ -176,9 +176,7 @@ class Progress(Base):
     __tablename__ = "progress"
     __table_args__ = (
         UniqueConstraint("coder_id", "transcript_id"),
-        CheckConstraint(
-            "status IN ('not_started', 'in_progress', 'done')", name="status"
-        ),
+        CheckConstraint("status IN ('not_started', 'in_progress', 'done')", name="status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -63,7 +63,16 @@ def test_survey_csv_without_the_named_column(project: Runner, tmp_path: Path) ->
     result = project("import", "--text-column", "comments", "--id-column", "id", str(survey))
     assert result.code == 2
     assert result.err.startswith(f"error: {survey}: ") and "comments" in result.err
-    ok = project("import", "--spacy-model", "blank", "--text-column", "answer", "--id-column", "id", str(survey))
+    ok = project(
+        "import",
+        "--spacy-model",
+        "blank",
+        "--text-column",
+        "answer",
+        "--id-column",
+        "id",
+        str(survey),
+    )
     assert ok.ok, ok.err
     assert "survey-1: imported" in ok.out
 

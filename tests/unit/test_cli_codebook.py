@@ -15,8 +15,12 @@ def test_codebook_list_csv_has_paths_and_status(mini: Runner) -> None:
     rows = list(csv.DictReader(io.StringIO(mini("codebook", "list", "--format", "csv").out)))
     assert list(rows[0])[:4] == ["name", "path", "status", "kind"]
     assert [r["path"] for r in rows] == [
-        "Exposure", "Exposure/News", "Exposure/Training",
-        "Risk", "Risk/Never seen an attack", "Risk/News",
+        "Exposure",
+        "Exposure/News",
+        "Exposure/Training",
+        "Risk",
+        "Risk/Never seen an attack",
+        "Risk/News",
     ] or [r["path"] for r in rows][:3] == ["Exposure", "Exposure/News", "Exposure/Training"]
     assert {r["status"] for r in rows} == {"active"}
     assert rows[1]["description"] == "Learned about it from news or talks."
@@ -45,17 +49,25 @@ def test_conflicting_definition_is_reported_not_overwritten(mini: Runner, tmp_pa
 
 
 def test_ambiguous_name_needs_a_path(mini: Runner) -> None:
-    result = mini("apply", "--coder", "alice", "--transcript", "P01", "--segment", "3", "--code", "News")
+    result = mini(
+        "apply", "--coder", "alice", "--transcript", "P01", "--segment", "3", "--code", "News"
+    )
     assert result.code == 2
     assert "ambiguous" in result.err and "Exposure/News" in result.err
     assert mini(
-        "apply", "--coder", "alice", "--transcript", "P01", "--segment", "3", "--code", "exposure/news"
+        "apply",
+        "--coder",
+        "alice",
+        "--transcript",
+        "P01",
+        "--segment",
+        "3",
+        "--code",
+        "exposure/news",
     ).ok
 
 
-def test_yaml_export_round_trips_into_a_new_project(
-    mini: Runner, tmp_path: Path, capsys
-) -> None:  # type: ignore[no-untyped-def]
+def test_yaml_export_round_trips_into_a_new_project(mini: Runner, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
     from tests.cli_run import runner_for
 
     exported = tmp_path / "book.yaml"
@@ -83,9 +95,7 @@ def test_bad_codebook_files(mini: Runner, tmp_path: Path) -> None:
     result = mini("codebook", "import", str(broken))
     assert result.code == 2 and str(broken) in result.err and "line" in result.err
     duplicate = tmp_path / "dup.yaml"
-    duplicate.write_text(
-        "codes:\n  - name: A\n    shortcut: a\n  - name: B\n    shortcut: a\n"
-    )
+    duplicate.write_text("codes:\n  - name: A\n    shortcut: a\n  - name: B\n    shortcut: a\n")
     result = mini("codebook", "import", str(duplicate))
     assert result.code == 2 and "shortcut 'a'" in result.err
     clash = tmp_path / "clash.yaml"

@@ -20,27 +20,76 @@ def _export(qc: Runner) -> list[dict[str, str]]:
 
 
 def test_apply_is_idempotent_and_unapply_removes(mini: Runner) -> None:
-    first = mini("apply", "--coder", "alice", "--transcript", "P01", "--segment", "3", "--code", "Exposure/News", "--memo", "blog")
+    first = mini(
+        "apply",
+        "--coder",
+        "alice",
+        "--transcript",
+        "P01",
+        "--segment",
+        "3",
+        "--code",
+        "Exposure/News",
+        "--memo",
+        "blog",
+    )
     assert first.ok and first.out.startswith("applied")
-    again = mini("apply", "--coder", "alice", "--transcript", "P01", "--segment", "3", "--code", "Exposure/News")
+    again = mini(
+        "apply",
+        "--coder",
+        "alice",
+        "--transcript",
+        "P01",
+        "--segment",
+        "3",
+        "--code",
+        "Exposure/News",
+    )
     assert again.ok and again.out.startswith("already applied")
     rows = _export(mini)
     assert len(rows) == 1
     assert rows[0]["text"] == "Honestly, I read about it in a blog post."
     assert rows[0]["memo"] == "blog"
-    removed = mini("unapply", "--coder", "alice", "--transcript", "P01", "--segment", "3", "--code", "Exposure/News")
+    removed = mini(
+        "unapply",
+        "--coder",
+        "alice",
+        "--transcript",
+        "P01",
+        "--segment",
+        "3",
+        "--code",
+        "Exposure/News",
+    )
     assert removed.ok and "removed 1" in removed.out
     assert _export(mini) == []
 
 
 def test_unknown_coder_is_created_as_coder(mini: Runner) -> None:
-    assert mini("apply", "--coder", "dana", "--transcript", "P01", "--segment", "9", "--code", "Never seen an attack").ok
+    assert mini(
+        "apply",
+        "--coder",
+        "dana",
+        "--transcript",
+        "P01",
+        "--segment",
+        "9",
+        "--code",
+        "Never seen an attack",
+    ).ok
     assert "dana (coder)" in mini("status").out
 
 
 def test_apply_errors_name_what_is_wrong(mini: Runner) -> None:
     cases = {
-        ("--transcript", "P09", "--segment", "1", "--code", "Training"): "no transcript named 'P09'",
+        (
+            "--transcript",
+            "P09",
+            "--segment",
+            "1",
+            "--code",
+            "Training",
+        ): "no transcript named 'P09'",
         ("--transcript", "P01", "--segment", "99", "--code", "Training"): "has no segment 99",
         ("--transcript", "P01", "--segment", "1", "--code", "Nope"): "no code named 'Nope'",
     }
@@ -57,7 +106,15 @@ def test_codings_import_export_and_done(mini: Runner) -> None:
     assert "6 coding(s) added" in result.out and "3 transcript(s) marked done" in result.out
     rows = _export(mini)
     assert list(rows[0]) == [
-        "coder", "transcript", "segment", "code", "start", "end", "text", "memo", "created_at",
+        "coder",
+        "transcript",
+        "segment",
+        "code",
+        "start",
+        "end",
+        "text",
+        "memo",
+        "created_at",
     ]
     assert len(rows) == 6
     news = [r for r in rows if r["code"] == "Exposure/News" and r["transcript"] == "P01"]
@@ -74,9 +131,7 @@ def test_codings_import_export_and_done(mini: Runner) -> None:
 def test_codings_import_with_a_bad_line_stores_nothing(mini: Runner, tmp_path: Path) -> None:
     bad = tmp_path / "bad.csv"
     bad.write_text(
-        "coder,transcript,segment,code\n"
-        "carol,P01,3,Exposure/News\n"
-        "carol,P01,4,No such code\n"
+        "coder,transcript,segment,code\ncarol,P01,3,Exposure/News\ncarol,P01,4,No such code\n"
     )
     result = mini("codings", "import", str(bad))
     assert result.code == 2
@@ -85,9 +140,18 @@ def test_codings_import_with_a_bad_line_stores_nothing(mini: Runner, tmp_path: P
     assert "carol" not in mini("status").out  # the new coder was not kept either
     for content, message in [
         ("coder,transcript,code\nalice,P01,News\n", "missing column(s) segment"),
-        ("coder,transcript,segment,code\nalice,P01,x,Training\n", "line 2: segment 'x' is not a number"),
-        ("coder,transcript,segment,code\nalice,P01,42,Training\n", "line 2: transcript 'P01' has no segment 42"),
-        ("coder,transcript,segment,code\nalice,P77,1,Training\n", "line 2: no transcript named 'P77'"),
+        (
+            "coder,transcript,segment,code\nalice,P01,x,Training\n",
+            "line 2: segment 'x' is not a number",
+        ),
+        (
+            "coder,transcript,segment,code\nalice,P01,42,Training\n",
+            "line 2: transcript 'P01' has no segment 42",
+        ),
+        (
+            "coder,transcript,segment,code\nalice,P77,1,Training\n",
+            "line 2: no transcript named 'P77'",
+        ),
     ]:
         bad.write_text(content)
         result = mini("codings", "import", str(bad))
@@ -101,7 +165,19 @@ def test_done_marks_progress(mini: Runner) -> None:
 
 
 def test_csv_exports_are_safe_from_formula_injection(mini: Runner, tmp_path: Path) -> None:
-    mini("apply", "--coder", "alice", "--transcript", "P01", "--segment", "3", "--code", "Training", "--memo", "=HYPERLINK(\"http://x\")")
+    mini(
+        "apply",
+        "--coder",
+        "alice",
+        "--transcript",
+        "P01",
+        "--segment",
+        "3",
+        "--code",
+        "Training",
+        "--memo",
+        '=HYPERLINK("http://x")',
+    )
     mini("apply", "--coder", "@evil", "--transcript", "P01", "--segment", "4", "--code", "Training")
     out = tmp_path / "codings.csv"
     assert mini("codings", "export", "--out", str(out)).ok
@@ -115,10 +191,21 @@ def test_reimport_is_a_noop_and_a_changed_file_needs_replace(mini: Runner, tmp_p
     source.write_text((MINI / "P01.txt").read_text())
     again = mini("import", "--spacy-model", "blank", str(source))
     assert again.ok and "already imported with the same text" in again.out
-    mini("apply", "--coder", "alice", "--transcript", "P01", "--segment", "9", "--code", "Never seen an attack")
+    mini(
+        "apply",
+        "--coder",
+        "alice",
+        "--transcript",
+        "P01",
+        "--segment",
+        "9",
+        "--code",
+        "Never seen an attack",
+    )
     mini("apply", "--coder", "alice", "--transcript", "P01", "--segment", "4", "--code", "Training")
     source.write_text(
-        (MINI / "P01.txt").read_text()
+        (MINI / "P01.txt")
+        .read_text()
         .replace("Thanks for joining.", "Thank you very much for joining us today.")
         .replace("stop signs and stickers", "road signs")
     )

@@ -76,7 +76,10 @@ def test_import_transcripts_and_list_them(mini: Runner) -> None:
     segments = json.loads(mini("segments", "P02", "--format", "json").out)
     assert segments[0]["speaker"] == "Interviewer"
     assert segments[1] == {
-        "ordinal": 2, "speaker": "P02", "start": 70, "end": 109,
+        "ordinal": 2,
+        "speaker": "P02",
+        "start": 70,
+        "end": 109,
         "text": "I lead a small data team in a hospital.",
     }
 
@@ -94,7 +97,12 @@ def test_folder_import_skips_csv_files_with_a_note(qc: Runner) -> None:
 def test_participant_attributes(mini: Runner) -> None:
     rows = list(csv.DictReader(io.StringIO(mini("participants", "list", "--format", "csv").out)))
     assert rows == [
-        {"participant": "P01", "transcripts": "1", "company_size": "startup", "role": "ML engineer"},
+        {
+            "participant": "P01",
+            "transcripts": "1",
+            "company_size": "startup",
+            "role": "ML engineer",
+        },
         {"participant": "P02", "transcripts": "1", "company_size": "large", "role": "team lead"},
     ]
 
