@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import click
 
-from qualcode.store.project import Project, open_project
+if TYPE_CHECKING:
+    from qualcode.store.project import Project
 
 
 @dataclass
@@ -17,6 +19,8 @@ class Context:
 
     def project(self) -> Project:
         if self._project is None:
+            from qualcode.store.project import open_project
+
             self._project = open_project(self.db)
             for note in self._project.notes:
                 click.echo(f"note: {note}", err=True)

@@ -61,8 +61,10 @@ def import_(
     from qualcode.services.importing import (
         ImportOptions,
         collect_files,
-        import_sources,
+        plan_import,
         read_sources,
+        segment_sources,
+        store_segmented,
     )
 
     options = ImportOptions(
@@ -80,20 +82,21 @@ def import_(
     sources, warnings = read_sources(files, options)
     for warning in warnings:
         click.echo(f"warning: {warning}", err=True)
-    with project.transaction() as session:
-        if len(sources) >= PROGRESS_MIN_FILES:
-            from rich.progress import Progress
+    with project.session() as session:
+        todo, unchanged = plan_import(session, sources, options)
+    if len(todo) >= PROGRESS_MIN_FILES:
+        from rich.progress import Progress
 
-            with Progress(transient=True, console=_stderr()) as bar:
-                task = bar.add_task("importing", total=len(sources))
-                report = import_sources(
-                    session,
-                    sources,
-                    options,
-                    lambda s: bar.update(task, advance=1, description=s.name),
-                )
-        else:
-            report = import_sources(session, sources, options)
+        with Progress(transient=True, console=_stderr()) as bar:
+            task = bar.add_task("segmenting", total=len(todo))
+            segmented = segment_sources(
+                todo, options, lambda s: bar.update(task, advance=1, description=s.name)
+            )
+    else:
+        segmented = segment_sources(todo, options)
+    with project.transaction() as session:
+        report = store_segmented(session, segmented, options)
+    report.unchanged = unchanged
     for name in report.unchanged:
         click.echo(f"{name}: already imported with the same text; nothing to do")
     for name, segments, words in report.imported:

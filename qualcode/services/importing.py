@@ -153,56 +153,103 @@ def _insert_segments(session: Session, transcript_id: int, spans: list[SegmentSp
         )
 
 
-def import_sources(
-    session: Session,
-    sources: Sequence[Source],
-    options: ImportOptions,
-    on_progress: Callable[[Source], None] | None = None,
-) -> ImportReport:
-    """Segment and store sources in the caller's transaction."""
-    from qualcode.ingest.segmenter import Segmenter, word_count
+@dataclass
+class Segmented:
+    """A source cut into segments, ready to be stored."""
 
+    source: Source
+    spans: list[SegmentSpan]
+    words: int
+    pipeline: str
+
+
+def plan_import(
+    session: Session, sources: Sequence[Source], options: ImportOptions
+) -> tuple[list[Source], list[str]]:
+    """Which sources need storing, and which are already there with the same text.
+
+    A changed text under an existing name is refused unless ``options.replace``.
+    """
     if options.unit not in UNITS:
         raise QualcodeError(f"--unit {options.unit}: use sentence, turn or paragraph")
-    report = ImportReport()
     existing = {
-        t.name: t
-        for t in session.scalars(
-            select(Transcript).where(Transcript.name.in_([s.name for s in sources]))
+        name: (sha, unit)
+        for name, sha, unit in session.execute(
+            select(Transcript.name, Transcript.sha256, Transcript.unit).where(
+                Transcript.name.in_([s.name for s in sources])
+            )
         )
     }
     todo: list[Source] = []
+    unchanged: list[str] = []
     for source in sources:
-        old = existing.get(source.name)
-        same = old is not None and old.sha256 == source.sha256
-        if same and (not options.replace or (old is not None and old.unit == options.unit)):
-            report.unchanged.append(source.name)
-            if on_progress:
-                on_progress(source)
+        if source.name not in existing:
+            todo.append(source)
             continue
-        if old is not None and old.sha256 != source.sha256 and not options.replace:
+        sha, unit = existing[source.name]
+        if sha == source.sha256 and (not options.replace or unit == options.unit):
+            unchanged.append(source.name)
+        elif sha != source.sha256 and not options.replace:
             raise QualcodeError(
                 f"{source.origin}: transcript {source.name!r} already exists with different "
                 "text; add --replace to replace it (its codings move with the unchanged text)"
             )
-        todo.append(source)
-    if not todo:
-        return report
+        else:
+            todo.append(source)
+    return todo, unchanged
+
+
+def segment_sources(
+    sources: Sequence[Source],
+    options: ImportOptions,
+    on_progress: Callable[[Source], None] | None = None,
+) -> list[Segmented]:
+    """Cut every source into segments; no database work, so no lock is held meanwhile."""
+    from qualcode.ingest.segmenter import Segmenter, word_count
+
+    if not sources:
+        return []
     segmenter = Segmenter(options.unit, options.spacy_model)  # type: ignore[arg-type]
-    report.segmenter = segmenter.pipeline_name
-    participants: dict[str, int] = {}
-    for source, spans in zip(todo, segmenter.segment_many(s.document for s in todo), strict=True):
+    result: list[Segmented] = []
+    documents = (s.document for s in sources)
+    for source, spans in zip(sources, segmenter.segment_many(documents), strict=True):
         if not spans:
             raise QualcodeError(f"{source.origin}: no text to code was found in the file")
+        words = sum(word_count(span.text) for span in spans)
+        result.append(Segmented(source, spans, words, segmenter.pipeline_name))
+        if on_progress:
+            on_progress(source)
+    return result
+
+
+def store_segmented(
+    session: Session, segmented: Sequence[Segmented], options: ImportOptions
+) -> ImportReport:
+    """Store segmented sources in the caller's transaction (new ones, or replacements)."""
+    report = ImportReport()
+    existing = {
+        t.name: t
+        for t in session.scalars(
+            select(Transcript).where(Transcript.name.in_([s.source.name for s in segmented]))
+        )
+    }
+    participants: dict[str, int] = {}
+    for item in segmented:
+        source = item.source
+        report.segmenter = item.pipeline
         participant_id = _participant_id(session, source.participant, participants)
-        words = sum(word_count(s.text) for s in spans)
         old = existing.get(source.name)
         if old is not None:
-            _replace(session, old, source, spans, report)
+            if old.sha256 != source.sha256 and not options.replace:
+                raise QualcodeError(
+                    f"{source.origin}: transcript {source.name!r} was imported meanwhile "
+                    "with different text; add --replace to replace it"
+                )
+            _replace(session, old, source, item.spans, report)
             old.participant_id = participant_id
             old.unit = options.unit
-            old.segmenter = segmenter.pipeline_name
-            old.words = words
+            old.segmenter = item.pipeline
+            old.words = item.words
             report.replaced.append(source.name)
         else:
             transcript = Transcript(
@@ -213,15 +260,13 @@ def import_sources(
                 format=source.document.format,
                 source=source.origin.name,
                 unit=options.unit,
-                segmenter=segmenter.pipeline_name,
-                words=words,
+                segmenter=item.pipeline,
+                words=item.words,
             )
             session.add(transcript)
             session.flush()
-            _insert_segments(session, transcript.id, spans)
-        report.imported.append((source.name, len(spans), words))
-        if on_progress:
-            on_progress(source)
+            _insert_segments(session, transcript.id, item.spans)
+        report.imported.append((source.name, len(item.spans), item.words))
     return report
 
 

@@ -16,7 +16,7 @@ CORE = {
     "qualcode.services.codebook": {"textual", "spacy", "pandas"},
     "qualcode.store.project": {"textual", "spacy", "alembic"},
     "qualcode.export.csv_safe": {"sqlalchemy", "textual"},
-    "qualcode.cli.main": {"textual", "spacy", "pandas", "alembic", "docx"},
+    "qualcode.cli.main": {"textual", "spacy", "pandas", "alembic", "docx", "sqlalchemy"},
 }
 
 

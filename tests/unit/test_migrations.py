@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
 from pathlib import Path
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import create_engine
 
+from qualcode.errors import QualcodeError
 from qualcode.store.migrate import HEAD_REVISION, MIGRATIONS
 from qualcode.store.models import Base
 from qualcode.store.project import create_project, open_project
+from tests.cli_run import runner_for
 
 
 def test_head_revision_constant_matches_the_migrations() -> None:
@@ -30,40 +33,37 @@ def test_models_match_the_migrated_schema(db_url: str) -> None:
     assert diff == []
 
 
-def test_an_older_project_is_backed_up_and_upgraded(tmp_path: Path) -> None:
-    """A project whose schema is behind is copied aside, then migrated to the head."""
-    db = tmp_path / "old.db"
-    create_project(str(db)).close()
-    # Make it look like a project from before the newest migration: stamp it one step back
-    # when there is a step back, else remove the version row and re-run the first migration.
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    script = ScriptDirectory.from_config(config)
-    previous = script.get_revision(HEAD_REVISION).down_revision
-    if previous is None:
-        # Only one migration so far: rebuild an "old" file as an empty schema at base with
-        # a version row pointing at the head, then check the no-op path and the backup path.
-        project = open_project(str(db))
-        assert project.notes == []
-        project.close()
-        with sqlite3.connect(db) as conn:
-            conn.execute("UPDATE alembic_version SET version_num = 'zzzz'")
-        from qualcode.errors import QualcodeError
+OLD_PROJECTS = Path(__file__).resolve().parent.parent / "data" / "projects"
 
-        try:
-            open_project(str(db))
-        except QualcodeError as exc:
-            assert "newer qualcode" in str(exc)
-        else:  # pragma: no cover
-            raise AssertionError("a file from a newer qualcode must be refused")
-        return
-    engine = create_engine(f"sqlite:///{db}")  # pragma: no cover - once a second migration exists
-    with engine.begin() as conn:
-        from alembic import command
 
-        config.attributes["connection"] = conn
-        command.downgrade(config, str(previous))
+@pytest.mark.parametrize("fixture", sorted(p.name for p in OLD_PROJECTS.glob("schema-*.db")))
+def test_projects_from_every_released_schema_open(fixture: str, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    """Project files kept from each schema open in this version: upgraded after a backup
+    when their schema is older, with every transcript and coding still there."""
+    db = tmp_path / fixture
+    shutil.copy(OLD_PROJECTS / fixture, db)
+    db.chmod(0o600)
+    revision = fixture.removeprefix("schema-").removesuffix(".db")
     project = open_project(str(db))
-    assert project.notes and "upgraded" in project.notes[0]
-    assert list(tmp_path.glob("old.db.*.bak"))
+    if revision == HEAD_REVISION:
+        assert project.notes == []
+        assert not list(tmp_path.glob("*.bak"))
+    else:
+        assert project.notes and "upgraded" in project.notes[0]
+        backups = list(tmp_path.glob(f"{fixture}.{revision}-*.bak"))
+        assert len(backups) == 1
+        with sqlite3.connect(backups[0]) as conn:
+            assert conn.execute("SELECT version_num FROM alembic_version").fetchone()[0] == revision
     project.close()
+    qc = runner_for(str(db), capsys)
+    assert len(qc("codings", "export", "--format", "csv").out.strip().splitlines()) == 7
+    assert "P01" in qc("transcripts").out
+
+
+def test_a_project_from_a_newer_qualcode_is_refused(tmp_path: Path) -> None:
+    db = tmp_path / "new.db"
+    create_project(str(db)).close()
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE alembic_version SET version_num = '9999'")
+    with pytest.raises(QualcodeError, match="newer qualcode"):
+        open_project(str(db))
