@@ -22,16 +22,17 @@ def transcripts(context: Context, fmt: str) -> None:
 
 @click.command()
 @click.argument("transcript")
+@click.option("--coder", default=None, help="Add a column with the codes this coder applied.")
 @FORMAT_OPTION
 @pass_context
-def segments(context: Context, transcript: str, fmt: str) -> None:
-    """List a transcript's segments: ordinal, speaker, start, end, text."""
+def segments(context: Context, transcript: str, coder: str | None, fmt: str) -> None:
+    """List a transcript's segments: ordinal, speaker, start, end, text (and a coder's codes)."""
     from qualcode.export.output import emit
     from qualcode.services.overview import SEGMENT_COLUMNS, segment_rows
 
     with context.project().session() as session:
-        rows = segment_rows(session, transcript)
-    emit(SEGMENT_COLUMNS, rows, fmt)
+        rows = segment_rows(session, transcript, coder)
+    emit((*SEGMENT_COLUMNS, "codes") if coder else SEGMENT_COLUMNS, rows, fmt)
 
 
 COMMANDS = [transcripts, segments]

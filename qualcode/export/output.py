@@ -12,6 +12,8 @@ from qualcode.errors import QualcodeError
 from qualcode.export.csv_safe import csv_text
 
 Format = Literal["table", "csv", "json"]
+# Columns of prose that take the spare width of a terminal table.
+WIDE_COLUMNS = frozenset({"text", "description", "quote", "memo", "codes"})
 
 
 def to_json(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
@@ -25,9 +27,15 @@ def render_table(
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title=title, header_style="bold", show_header=any(header))
-    for name in header:
-        table.add_column(name, overflow="fold")
+    wide = [name in WIDE_COLUMNS for name in header]
+    table = Table(
+        title=title, header_style="bold", show_header=any(header), expand=any(wide)
+    )
+    for name, is_wide in zip(header, wide, strict=True):
+        if is_wide:
+            table.add_column(name, overflow="fold", ratio=3 if name == "text" else 2, min_width=30)
+        else:
+            table.add_column(name, overflow="fold", max_width=30)
     for row in rows:
         table.add_row(*("" if v is None else str(v) for v in row))
     Console().print(table)

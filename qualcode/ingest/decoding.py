@@ -58,12 +58,22 @@ def read_text(path: Path) -> tuple[str, list[str]]:
     if not raw:
         raise QualcodeError(f"{path}: the file is empty")
     text, warnings = _decode(path, raw)
-    if "\x00" in text:
+    if "\x00" in text or _looks_binary(text):
         raise _binary(path)
     text = normalise(text)
     if not text.strip():
         raise QualcodeError(f"{path}: the file is empty (it contains only whitespace)")
     return text, warnings
+
+
+_TEXT_CONTROLS = frozenset("\t\n\r\x0c")
+
+
+def _looks_binary(text: str, sample: int = 8192) -> bool:
+    """Many control characters (as in a PDF or an image read as text) mean binary data."""
+    head = text[:sample]
+    controls = sum(1 for ch in head if ch < " " and ch not in _TEXT_CONTROLS)
+    return controls > max(2, len(head) // 200)
 
 
 def _binary(path: Path) -> QualcodeError:

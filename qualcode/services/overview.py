@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from qualcode.services.lookup import get_transcript
+from qualcode.services.lookup import CodeIndex, get_transcript, require_coder
 from qualcode.store.models import (
     Code,
     Coder,
@@ -61,16 +61,32 @@ def transcript_rows(session: Session) -> list[tuple[Any, ...]]:
     return rows
 
 
-def segment_rows(session: Session, transcript_name: str) -> list[tuple[Any, ...]]:
+def segment_rows(
+    session: Session, transcript_name: str, coder_name: str | None = None
+) -> list[tuple[Any, ...]]:
+    """The transcript's segments; with a coder, a last column lists that coder's codes."""
     transcript = get_transcript(session, transcript_name)
-    return [
-        tuple(row)
-        for row in session.execute(
-            select(Segment.ordinal, Segment.speaker, Segment.start, Segment.end, Segment.text)
-            .where(Segment.transcript_id == transcript.id)
-            .order_by(Segment.ordinal)
+    rows = session.execute(
+        select(
+            Segment.id, Segment.ordinal, Segment.speaker, Segment.start, Segment.end, Segment.text
         )
-    ]
+        .where(Segment.transcript_id == transcript.id)
+        .order_by(Segment.ordinal)
+    ).all()
+    if coder_name is None:
+        return [tuple(row[1:]) for row in rows]
+    coder = require_coder(session, coder_name)
+    index = CodeIndex.load(session)
+    applied: dict[int, list[str]] = {}
+    for segment_id, code_id in session.execute(
+        select(Coding.segment_id, Coding.code_id)
+        .where(Coding.transcript_id == transcript.id, Coding.coder_id == coder.id)
+        .order_by(Coding.start)
+    ):
+        label = index.label(index.by_id[code_id])
+        if label not in applied.setdefault(segment_id, []):
+            applied[segment_id].append(label)
+    return [(*row[1:], "; ".join(applied.get(row[0], []))) for row in rows]
 
 
 def summary(session: Session) -> list[tuple[str, str]]:

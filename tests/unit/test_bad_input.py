@@ -37,8 +37,11 @@ def _bad_files(tmp_path: Path) -> dict[str, tuple[Path, str]]:
     survey.write_text("id,answer\n1,Yes we do\n")
     undecodable = tmp_path / "undecodable.txt"
     undecodable.write_bytes(b"Interviewer: caf\x81\x8d\x8f\x90\x9d\n")
+    pdf = tmp_path / "renamed_pdf.txt"
+    pdf.write_bytes(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n" + bytes(range(1, 32)) * 40 + b"endstream")
     return {
         "binary": (binary, "binary"),
+        "binary without NUL bytes": (pdf, "binary"),
         "empty": (empty, "empty"),
         "corrupt docx": (docx, "docx"),
         "docx without document": (nodoc, "docx"),

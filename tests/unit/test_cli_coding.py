@@ -218,3 +218,17 @@ def test_reimport_is_a_noop_and_a_changed_file_needs_replace(mini: Runner, tmp_p
     rows = _export(mini)
     assert len(rows) == 1
     assert rows[0]["text"] == "We have not seen anything like that." and rows[0]["segment"] == "9"
+
+
+def test_segments_can_show_a_coders_codes(mini: Runner) -> None:
+    assert mini("codings", "import", str(MINI / "codings.csv")).ok
+    rows = list(
+        csv.DictReader(
+            io.StringIO(mini("segments", "P01", "--coder", "bob", "--format", "csv").out)
+        )
+    )
+    assert list(rows[0]) == ["ordinal", "speaker", "start", "end", "text", "codes"]
+    assert rows[2]["codes"] == "Exposure/News" and rows[5]["codes"] == "Training"
+    assert rows[8]["codes"] == ""  # alice's coding is not shown for bob
+    unknown = mini("segments", "P01", "--coder", "zed")
+    assert unknown.code == 2 and "no coder named 'zed'" in unknown.err
