@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from qualcode.cli.context import FORMAT_OPTION, Context, pass_context
+
+if TYPE_CHECKING:
+    from qualcode.services.importing import ImportReport
 
 PROGRESS_MIN_FILES = 4
 
@@ -61,10 +67,8 @@ def import_(
     from qualcode.services.importing import (
         ImportOptions,
         collect_files,
-        plan_import,
-        read_sources,
-        segment_sources,
-        store_segmented,
+        import_files,
+        make_segmenter,
     )
 
     options = ImportOptions(
@@ -79,24 +83,38 @@ def import_(
     files, skipped = collect_files(list(paths))
     for note in skipped:
         click.echo(f"note: {note}", err=True)
-    sources, warnings = read_sources(files, options)
-    for warning in warnings:
-        click.echo(f"warning: {warning}", err=True)
-    with project.session() as session:
-        todo, unchanged = plan_import(session, sources, options)
-    if len(todo) >= PROGRESS_MIN_FILES:
-        from rich.progress import Progress
+    segmenter = make_segmenter(options, files)
+    try:
+        report = import_files(
+            project,
+            files,
+            options,
+            segmenter,
+            warn=lambda message: click.echo(f"warning: {message}", err=True),
+            track=_progress_bar,
+        )
+    finally:
+        close = getattr(segmenter, "close", None)
+        if close is not None:
+            close()
+    _report(report, unit)
 
-        with Progress(transient=True, console=_stderr()) as bar:
-            task = bar.add_task("segmenting", total=len(todo))
-            segmented = segment_sources(
-                todo, options, lambda s: bar.update(task, advance=1, description=s.name)
-            )
-    else:
-        segmented = segment_sources(todo, options)
-    with project.transaction() as session:
-        report = store_segmented(session, segmented, options)
-    report.unchanged = unchanged
+
+@contextmanager
+def _progress_bar(total: int) -> Iterator[Callable[[str], None]]:
+    """A progress bar on standard error when there are more than a few files."""
+    if total < PROGRESS_MIN_FILES:
+        yield lambda _name: None
+        return
+    from rich.console import Console
+    from rich.progress import Progress
+
+    with Progress(transient=True, console=Console(stderr=True)) as bar:
+        task = bar.add_task("segmenting", total=total)
+        yield lambda name: bar.update(task, advance=1, description=name)
+
+
+def _report(report: ImportReport, unit: str) -> None:
     for name in report.unchanged:
         click.echo(f"{name}: already imported with the same text; nothing to do")
     for name, segments, words in report.imported:
@@ -112,12 +130,6 @@ def import_(
             f"imported {len(report.imported)} transcript(s), {total_words:,} words "
             f"(segmented by {unit} with {report.segmenter})"
         )
-
-
-def _stderr():  # type: ignore[no-untyped-def]
-    from rich.console import Console
-
-    return Console(stderr=True)
 
 
 @click.group()

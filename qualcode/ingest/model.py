@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 
 @dataclass(frozen=True)
@@ -37,9 +38,11 @@ class Respondent:
     document: Document
 
 
-@dataclass(frozen=True)
-class SegmentSpan:
-    """A unit for coding: ``text == document.text[start:end]``; never crosses a turn."""
+class SegmentSpan(NamedTuple):
+    """A unit for coding: ``text == document.text[start:end]``; never crosses a turn.
+
+    A named tuple rather than a dataclass: an import makes hundreds of thousands of them.
+    """
 
     ordinal: int
     start: int

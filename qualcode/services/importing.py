@@ -4,17 +4,23 @@ from __future__ import annotations
 
 import bisect
 import hashlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from qualcode.errors import QualcodeError
 from qualcode.ingest.model import Document, SegmentSpan
 from qualcode.services.remap import OffsetMap
+from qualcode.store.bulk import insert_rows
 from qualcode.store.models import Coding, Memo, Participant, Segment, Transcript
+
+if TYPE_CHECKING:
+    from qualcode.store.project import Project
 
 UNITS = ("sentence", "turn", "paragraph")
 
@@ -136,21 +142,12 @@ def _participant_id(session: Session, key: str, cache: dict[str, int]) -> int:
 
 
 def _insert_segments(session: Session, transcript_id: int, spans: list[SegmentSpan]) -> None:
-    if spans:
-        session.execute(
-            insert(Segment),
-            [
-                {
-                    "transcript_id": transcript_id,
-                    "ordinal": s.ordinal,
-                    "start": s.start,
-                    "end": s.end,
-                    "speaker": s.speaker,
-                    "text": s.text,
-                }
-                for s in spans
-            ],
-        )
+    insert_rows(
+        session,
+        Segment.__table__,  # type: ignore[arg-type]
+        ("transcript_id", "ordinal", "start", "end", "speaker", "text"),
+        [(transcript_id, *span) for span in spans],
+    )
 
 
 @dataclass
@@ -199,27 +196,79 @@ def plan_import(
     return todo, unchanged
 
 
+class SegmenterLike(Protocol):
+    @property
+    def pipeline_name(self) -> str: ...
+
+    def segment_many(self, docs: Sequence[Document]) -> Iterator[list[SegmentSpan]]: ...
+
+
+def make_segmenter(options: ImportOptions, files: Sequence[Path]) -> SegmenterLike:
+    """A segmenter for these files: worker processes for a big sentence import, else one.
+
+    Create it before reading the files: its workers load spaCy meanwhile.
+    """
+    from qualcode.ingest.parallel import ParallelSegmenter, worth_parallel
+    from qualcode.ingest.segmenter import Segmenter
+
+    if options.unit not in UNITS:
+        raise QualcodeError(f"--unit {options.unit}: use sentence, turn or paragraph")
+    total = sum(f.stat().st_size for f in files if f.is_file())
+    if worth_parallel(total, options.unit):
+        return ParallelSegmenter("sentence", options.spacy_model)
+    return Segmenter(options.unit, options.spacy_model)  # type: ignore[arg-type]
+
+
+def spoken_words(document: Document) -> int:
+    """Words said in the turns (labels and timestamps left out)."""
+    text = document.text
+    return sum(len(text[t.start : t.end].split()) for t in document.turns)
+
+
 def segment_sources(
     sources: Sequence[Source],
-    options: ImportOptions,
-    on_progress: Callable[[Source], None] | None = None,
+    segmenter: SegmenterLike,
+    on_progress: Callable[[str], None] | None = None,
 ) -> list[Segmented]:
     """Cut every source into segments; no database work, so no lock is held meanwhile."""
-    from qualcode.ingest.segmenter import Segmenter, word_count
-
     if not sources:
         return []
-    segmenter = Segmenter(options.unit, options.spacy_model)  # type: ignore[arg-type]
     result: list[Segmented] = []
-    documents = (s.document for s in sources)
+    documents = [s.document for s in sources]
     for source, spans in zip(sources, segmenter.segment_many(documents), strict=True):
         if not spans:
             raise QualcodeError(f"{source.origin}: no text to code was found in the file")
-        words = sum(word_count(span.text) for span in spans)
+        words = spoken_words(source.document)
         result.append(Segmented(source, spans, words, segmenter.pipeline_name))
         if on_progress:
-            on_progress(source)
+            on_progress(source.name)
     return result
+
+
+def import_files(
+    project: Project,
+    files: Sequence[Path],
+    options: ImportOptions,
+    segmenter: SegmenterLike,
+    warn: Callable[[str], None] = lambda _message: None,
+    track: Callable[[int], AbstractContextManager[Callable[[str], None]]] | None = None,
+) -> ImportReport:
+    """The whole import: read and check every file, plan, segment, then store everything
+    in one short write transaction (so spaCy's work never holds the write lock)."""
+    sources, warnings = read_sources(files, options)
+    for warning in warnings:
+        warn(warning)
+    with project.session() as session:
+        todo, unchanged = plan_import(session, sources, options)
+    if track is None:
+        segmented = segment_sources(todo, segmenter)
+    else:
+        with track(len(todo)) as advance:
+            segmented = segment_sources(todo, segmenter, advance)
+    with project.transaction() as session:
+        report = store_segmented(session, segmented, options)
+    report.unchanged = unchanged
+    return report
 
 
 def store_segmented(
