@@ -42,15 +42,27 @@ def cli(ctx: click.Context, db: str, actor: str | None) -> None:
         if location.path is not None and not location.path.exists():
             click.echo(ctx.get_help())
             return
-        from qualcode.cli.project_cmds import show_status
+        if sys.stdin.isatty() and sys.stdout.isatty():
+            from qualcode.cli.tui_cmds import run_tui
 
-        show_status(ctx.obj)
+            run_tui(ctx.obj, None, None)
+        else:
+            from qualcode.cli.project_cmds import show_status
+
+            show_status(ctx.obj)
 
 
 def _register() -> None:
-    from qualcode.cli import codebook_cmds, coding_cmds, import_cmds, project_cmds, view_cmds
+    from qualcode.cli import (
+        codebook_cmds,
+        coding_cmds,
+        import_cmds,
+        project_cmds,
+        tui_cmds,
+        view_cmds,
+    )
 
-    for module in (project_cmds, import_cmds, codebook_cmds, coding_cmds, view_cmds):
+    for module in (project_cmds, import_cmds, codebook_cmds, coding_cmds, view_cmds, tui_cmds):
         for command in module.COMMANDS:
             cli.add_command(command)
 

@@ -1,0 +1,446 @@
+"""The coding workspace: what a coder's session reads and changes, as short units of work.
+
+Every function takes an open Session (the caller owns the transaction: one short transaction
+per action) and returns the frozen dataclasses of ``workspace_types``, so the TUI can run
+them in worker threads and hand the results to widgets.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from qualcode.errors import QualcodeError
+from qualcode.services import codebook_events
+from qualcode.services.coding import add_coding, set_progress
+from qualcode.services.lookup import CodeIndex, ensure_coder
+from qualcode.services.workspace_types import (
+    CodebookView,
+    CodeItem,
+    CoderInfo,
+    CodingItem,
+    SegmentItem,
+    TranscriptContent,
+    TranscriptItem,
+)
+from qualcode.store.models import (
+    Code,
+    Coder,
+    Coding,
+    Memo,
+    Participant,
+    Progress,
+    Segment,
+    Transcript,
+)
+
+INTERVIEWER_LABELS = re.compile(
+    r"^(interviewer|moderator|facilitator|researcher|int|iv|i|q)(\s*\d+)?$", re.IGNORECASE
+)
+
+
+def coder_info(session: Session, name: str) -> CoderInfo:
+    """The coder of that name (created with role coder when new)."""
+    coder = ensure_coder(session, name)
+    return CoderInfo(coder.id, coder.name, coder.role)
+
+
+def transcript_items(session: Session, coder_id: int) -> list[TranscriptItem]:
+    """Every transcript with this coder's progress and number of codings."""
+    seg_counts = dict(
+        session.execute(
+            select(Segment.transcript_id, func.count()).group_by(Segment.transcript_id)
+        ).all()
+    )
+    mine = dict(
+        session.execute(
+            select(Coding.transcript_id, func.count())
+            .where(Coding.coder_id == coder_id)
+            .group_by(Coding.transcript_id)
+        ).all()
+    )
+    status = dict(
+        session.execute(
+            select(Progress.transcript_id, Progress.status).where(Progress.coder_id == coder_id)
+        ).all()
+    )
+    items = []
+    for tid, name, participant, words in session.execute(
+        select(Transcript.id, Transcript.name, Participant.key, Transcript.words)
+        .join(Participant, Transcript.participant_id == Participant.id)
+        .order_by(Transcript.name)
+    ):
+        state = status.get(tid) or ("in_progress" if mine.get(tid) else "not_started")
+        items.append(
+            TranscriptItem(
+                tid, name, participant, seg_counts.get(tid, 0), words, state, mine.get(tid, 0)
+            )
+        )
+    return items
+
+
+def interviewer_speakers(segments: list[SegmentItem], participant: str) -> frozenset[str]:
+    """Speakers who are not the participant: the interviewer(s).
+
+    A label like Interviewer, Moderator or Q is an interviewer; the participant is the
+    speaker named like the participant, else the one who says the most.
+    """
+    words: Counter[str] = Counter()
+    for segment in segments:
+        if segment.speaker:
+            words[segment.speaker] += len(segment.text.split())
+    if not words:
+        return frozenset()
+    named = [s for s in words if s.casefold() == participant.casefold()]
+    candidates = [s for s in words if not INTERVIEWER_LABELS.match(s)]
+    if named:
+        main = named[0]
+    elif candidates:
+        main = max(candidates, key=lambda s: words[s])
+    else:
+        return frozenset(words)
+    return frozenset(s for s in words if s != main)
+
+
+def _coding_items(session: Session, transcript_id: int, coder_id: int | None) -> list[CodingItem]:
+    query = (
+        select(
+            Coding.id,
+            Coding.guid,
+            Coding.transcript_id,
+            Coding.segment_id,
+            Coding.start,
+            Coding.end,
+            Coding.code_id,
+            Coding.coder_id,
+            Coder.name,
+            Coding.memo,
+        )
+        .join(Coder, Coding.coder_id == Coder.id)
+        .where(Coding.transcript_id == transcript_id)
+        .order_by(Coding.start, Coder.name, Coding.id)
+    )
+    if coder_id is not None:
+        query = query.where(Coding.coder_id == coder_id)
+    return [
+        CodingItem(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9])
+        for r in session.execute(query)
+    ]
+
+
+def transcript_codings(
+    session: Session, transcript_id: int, coder_id: int, show_all: bool = False
+) -> tuple[CodingItem, ...]:
+    """The codings shown: the coder's own (blind), or everyone's when the lead asks."""
+    if show_all:
+        coder = session.get(Coder, coder_id)
+        if coder is None or coder.role != "lead":
+            raise QualcodeError("only the lead can show all coders' codings")
+    return tuple(_coding_items(session, transcript_id, None if show_all else coder_id))
+
+
+def load_transcript(
+    session: Session, transcript_id: int, coder_id: int, show_all: bool = False
+) -> TranscriptContent:
+    transcript = session.get(Transcript, transcript_id)
+    if transcript is None:
+        raise QualcodeError("that transcript no longer exists")
+    segments = [
+        SegmentItem(*row)
+        for row in session.execute(
+            select(
+                Segment.id,
+                Segment.ordinal,
+                Segment.start,
+                Segment.end,
+                Segment.speaker,
+                Segment.text,
+            )
+            .where(Segment.transcript_id == transcript_id)
+            .order_by(Segment.ordinal)
+        )
+    ]
+    participant = (
+        session.scalar(select(Participant.key).where(Participant.id == transcript.participant_id))
+        or ""
+    )
+    item = next(i for i in transcript_items_for(session, coder_id, transcript_id))
+    memos = dict(
+        session.execute(
+            select(Memo.segment_id, Memo.text).where(
+                Memo.transcript_id == transcript_id,
+                Memo.author_id == coder_id,
+                Memo.segment_id.is_not(None),
+            )
+        ).all()
+    )
+    return TranscriptContent(
+        transcript=item,
+        text=transcript.text,
+        segments=tuple(segments),
+        codings=transcript_codings(session, transcript_id, coder_id, show_all),
+        memos={k: v for k, v in memos.items() if k is not None},
+        interviewer_speakers=interviewer_speakers(segments, participant),
+    )
+
+
+def transcript_items_for(
+    session: Session, coder_id: int, transcript_id: int
+) -> list[TranscriptItem]:
+    return [t for t in transcript_items(session, coder_id) if t.id == transcript_id]
+
+
+def codebook_view(session: Session, coder_id: int, show_all: bool = False) -> CodebookView:
+    """The codebook tree in order, with counts of the codings the coder may see."""
+    index = CodeIndex.load(session)
+    query = select(Coding.code_id, func.count()).group_by(Coding.code_id)
+    if not show_all:
+        query = query.where(Coding.coder_id == coder_id)
+    counts = dict(session.execute(query).all())
+    coder = session.get(Coder, coder_id)
+    is_lead = coder is not None and coder.role == "lead"
+    items = []
+    for code in index.ordered():
+        if code.status == "proposed" and not is_lead and code.created_by_id != coder_id:
+            continue  # another coder's proposal: not usable before the lead accepts it
+        items.append(
+            CodeItem(
+                code.id,
+                code.guid,
+                code.name,
+                index.path(code),
+                code.parent_id,
+                index.depth(code),
+                code.description,
+                code.include,
+                code.exclude,
+                code.example,
+                code.color,
+                code.shortcut,
+                code.status,
+                code.kind,
+                counts.get(code.id, 0),
+            )
+        )
+    return CodebookView(tuple(items), codebook_events.current_seq(session))
+
+
+def codebook_seq(session: Session) -> int:
+    return codebook_events.current_seq(session)
+
+
+def _item(session: Session, coding: Coding) -> CodingItem:
+    coder = session.get(Coder, coding.coder_id)
+    return CodingItem(
+        coding.id,
+        coding.guid,
+        coding.transcript_id,
+        coding.segment_id,
+        coding.start,
+        coding.end,
+        coding.code_id,
+        coding.coder_id,
+        coder.name if coder else "",
+        coding.memo,
+    )
+
+
+def apply_span(
+    session: Session, coder_id: int, transcript_id: int, code_id: int, start: int, end: int
+) -> CodingItem | None:
+    """Apply a code to ``[start, end)``; None when the coder had already applied it there."""
+    coder = session.get(Coder, coder_id)
+    transcript = session.get(Transcript, transcript_id)
+    code = session.get(Code, code_id)
+    if coder is None or transcript is None:
+        raise QualcodeError("the coder or transcript no longer exists; reopen the project")
+    if code is None:
+        raise QualcodeError("that code no longer exists; the codebook was changed")
+    if code.status == "merged" and code.merged_into_id is not None:
+        code = session.get(Code, code.merged_into_id) or code
+    if code.status not in ("active", "proposed"):
+        raise QualcodeError(f"code {code.name!r} is {code.status}; choose another code")
+    segment = session.scalar(
+        select(Segment)
+        .where(Segment.transcript_id == transcript_id, Segment.start <= start)
+        .order_by(Segment.start.desc())
+        .limit(1)
+    )
+    if segment is None:
+        raise QualcodeError("that span lies outside the transcript's segments")
+    created = add_coding(session, coder, transcript, segment, start, end, code)
+    set_progress(session, coder, transcript, "in_progress")
+    if not created:
+        return None
+    coding = session.scalar(
+        select(Coding).where(
+            Coding.transcript_id == transcript_id,
+            Coding.start == start,
+            Coding.end == end,
+            Coding.code_id == code.id,
+            Coding.coder_id == coder_id,
+        )
+    )
+    assert coding is not None
+    return _item(session, coding)
+
+
+def remove_coding(session: Session, coder_id: int, coding_id: int) -> CodingItem:
+    """Remove one of the coder's codings; returns it so the removal can be undone."""
+    coding = session.get(Coding, coding_id)
+    if coding is None:
+        raise QualcodeError("that coding was already removed")
+    if coding.coder_id != coder_id:
+        raise QualcodeError("you can remove only your own codings")
+    item = _item(session, coding)
+    session.delete(coding)
+    return item
+
+
+def restore_coding(session: Session, item: CodingItem) -> CodingItem | None:
+    """Put back a removed coding (undo), with its GUID; None if it is there again."""
+    exists = session.scalar(select(Coding.id).where(Coding.guid == item.guid))
+    if exists is not None:
+        return None
+    if session.get(Code, item.code_id) is None:
+        raise QualcodeError("cannot undo: the code no longer exists")
+    coding = Coding(
+        guid=item.guid,
+        transcript_id=item.transcript_id,
+        segment_id=item.segment_id,
+        start=item.start,
+        end=item.end,
+        code_id=item.code_id,
+        coder_id=item.coder_id,
+        memo=item.memo,
+        codebook_seq=codebook_events.current_seq(session),
+    )
+    session.add(coding)
+    session.flush()
+    return _item(session, coding)
+
+
+def create_code(
+    session: Session, coder_id: int, name: str, parent_id: int | None, description: str = ""
+) -> CodeItem:
+    """A new inductive code; a non-lead coder's code is a proposal for the lead to review."""
+    name = name.strip()
+    if not name:
+        raise QualcodeError("a code needs a name")
+    if "/" in name:
+        raise QualcodeError("a code name cannot contain '/' (it separates path parts)")
+    coder = session.get(Coder, coder_id)
+    if coder is None:
+        raise QualcodeError("unknown coder")
+    siblings = session.scalars(
+        select(Code).where(
+            Code.parent_id.is_(None) if parent_id is None else Code.parent_id == parent_id
+        )
+    ).all()
+    if any(s.name.casefold() == name.casefold() and s.status != "merged" for s in siblings):
+        raise QualcodeError(f"a code named {name!r} already exists there")
+    code = Code(
+        name=name,
+        parent_id=parent_id,
+        position=max((s.position for s in siblings), default=-1) + 1,
+        kind="inductive",
+        status="active" if coder.role == "lead" else "proposed",
+        description=description.strip(),
+        created_by_id=coder.id,
+    )
+    session.add(code)
+    session.flush()
+    action = "create" if coder.role == "lead" else "propose"
+    codebook_events.record(
+        session,
+        coder.name,
+        action,
+        code,
+        None,
+        codebook_events.snapshot(session, code),
+        "created while coding",
+    )
+    index = CodeIndex.load(session)
+    return CodeItem(
+        code.id,
+        code.guid,
+        code.name,
+        index.path(code),
+        code.parent_id,
+        index.depth(code),
+        code.description,
+        "",
+        "",
+        "",
+        "",
+        "",
+        code.status,
+        code.kind,
+        0,
+    )
+
+
+def withdraw_code(session: Session, coder_id: int, code_id: int) -> None:
+    """Undo the creation of a code nobody has used yet."""
+    code = session.get(Code, code_id)
+    if code is None:
+        return
+    used = session.scalar(select(func.count()).select_from(Coding).where(Coding.code_id == code_id))
+    children = session.scalar(
+        select(func.count()).select_from(Code).where(Code.parent_id == code_id)
+    )
+    if used or children or code.created_by_id != coder_id:
+        raise QualcodeError(f"cannot undo: code {code.name!r} is in use now")
+    coder = session.get(Coder, coder_id)
+    codebook_events.record(
+        session,
+        coder.name if coder else "",
+        "withdraw",
+        code,
+        codebook_events.snapshot(session, code),
+        None,
+        "creation undone",
+    )
+    session.delete(code)
+
+
+def set_memo(
+    session: Session, coder_id: int, transcript_id: int, segment_id: int, text: str
+) -> str:
+    """Write (or with empty text, delete) the coder's memo on a segment; returns the old text."""
+    memo = session.scalar(
+        select(Memo).where(
+            Memo.transcript_id == transcript_id,
+            Memo.segment_id == segment_id,
+            Memo.author_id == coder_id,
+        )
+    )
+    old = memo.text if memo is not None else ""
+    text = text.strip()
+    if memo is not None and not text:
+        session.execute(delete(Memo).where(Memo.id == memo.id))
+    elif memo is not None:
+        memo.text = text
+    elif text:
+        session.add(
+            Memo(transcript_id=transcript_id, segment_id=segment_id, author_id=coder_id, text=text)
+        )
+    return old
+
+
+def set_status(session: Session, coder_id: int, transcript_id: int, status: str) -> str:
+    """Set the coder's progress on a transcript; returns the previous status (for undo)."""
+    progress = session.scalar(
+        select(Progress).where(
+            Progress.coder_id == coder_id, Progress.transcript_id == transcript_id
+        )
+    )
+    old = progress.status if progress is not None else "not_started"
+    if progress is None:
+        session.add(Progress(coder_id=coder_id, transcript_id=transcript_id, status=status))
+    else:
+        progress.status = status
+    return old

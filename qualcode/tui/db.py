@@ -1,0 +1,112 @@
+"""Database work for the TUI: one worker thread runs jobs in order, each a short unit of work.
+
+A job is a plain function of a Session; its result (plain data) is handed to a callback on
+the UI thread. Errors a user can meet (a locked database, a vanished code) become a message
+for a notification, never a crash. Jobs run in the order they were submitted, so an undo
+always follows the change it undoes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import queue
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.orm import Session
+from textual.app import App
+from textual.worker import get_current_worker
+
+from qualcode.errors import QualcodeError
+from qualcode.store.project import Project
+
+
+@dataclass
+class _Job:
+    run: Callable[[Session], Any]
+    done: Callable[[Any], None] | None
+    failed: Callable[[str], None] | None
+    write: bool
+
+
+def describe_error(exc: BaseException) -> str:
+    from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+
+    if isinstance(exc, QualcodeError):
+        return exc.message
+    if isinstance(exc, IntegrityError):
+        return (
+            "another coder changed the same thing just now; your change was not saved — try again"
+        )
+    if isinstance(exc, (OperationalError, DBAPIError)):
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+        return f"database: {reason}; your change was not saved — try again"
+    return f"unexpected error ({type(exc).__name__}: {exc}); your change was not saved"
+
+
+class DbRunner:
+    def __init__(self, app: App[Any], project: Project) -> None:
+        self.app = app
+        self.project = project
+        self._jobs: queue.Queue[_Job] = queue.Queue()
+        self.pending = 0
+        self._started = False
+
+    def start(self) -> None:
+        if not self._started:
+            self._started = True
+            self.app.run_worker(self._loop, thread=True, name="database", group="database")
+
+    def submit(
+        self,
+        run: Callable[[Session], Any],
+        done: Callable[[Any], None] | None = None,
+        failed: Callable[[str], None] | None = None,
+        write: bool = True,
+    ) -> None:
+        self.start()
+        self.pending += 1
+        self._jobs.put(_Job(run, done, failed, write))
+
+    def _loop(self) -> None:
+        worker = get_current_worker()
+        while not worker.is_cancelled:
+            try:
+                job = self._jobs.get(timeout=0.1)
+            except queue.Empty:
+                continue
+            try:
+                self._run(job)
+            finally:
+                self.pending -= 1
+
+    def _run(self, job: _Job) -> None:
+        try:
+            if job.write:
+                with self.project.transaction() as session:
+                    result = job.run(session)
+            else:
+                with self.project.session() as session:
+                    result = job.run(session)
+        except Exception as exc:  # every failure becomes a notification
+            message = describe_error(exc)
+            if job.failed is not None:
+                self._call(job.failed, message)
+            else:
+                self._call(lambda m: self.app.notify(m, severity="error", timeout=8), message)
+            return
+        if job.done is not None:
+            self._call(job.done, result)
+
+    def _call(self, callback: Callable[[Any], None], value: Any) -> None:
+        with contextlib.suppress(RuntimeError):  # the app is closing
+            self.app.call_from_thread(callback, value)
+
+    async def settle(self, timeout: float = 10.0) -> None:
+        """Wait until every submitted job has run (for tests and clean exits)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while self.pending and loop.time() < deadline:
+            await asyncio.sleep(0.005)
