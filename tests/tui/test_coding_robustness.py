@@ -1,0 +1,95 @@
+"""Several people on one project: changes appear, failures become notifications, keys remap."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from qualcode.store.models import Code, Coding
+from qualcode.store.project import Project
+from qualcode.tui.app import make_app
+from tests.tui.conftest import AppFactory, coding_screen, run, settle
+
+SIZE = (140, 40)
+
+
+def test_codebook_changes_by_others_appear_without_a_restart(
+    app_for: AppFactory, project: Project
+) -> None:
+    from qualcode.services import workspace
+
+    async def scenario() -> None:
+        app = app_for("bob", "P01")
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(app, pilot)
+            screen = coding_screen(app)
+            assert "Insider threat" not in {c.name for c in screen.codebook.codes}
+            with project.transaction() as session:  # the lead adds a code elsewhere
+                lead = workspace.coder_info(session, "alice")
+                workspace.create_code(session, lead.id, "Insider threat", None, "")
+            screen._poll()
+            await settle(app, pilot)
+            assert "Insider threat" in {c.name for c in screen.codebook.codes}
+
+    run(scenario())
+
+
+def test_a_vanished_code_is_a_notification_not_a_crash(
+    app_for: AppFactory, project: Project
+) -> None:
+    async def scenario() -> None:
+        app = app_for("carol", "P01")
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(app, pilot)
+            with project.transaction() as session:
+                code = session.query(Code).filter(Code.name == "Training").one()
+                session.query(Coding).filter(Coding.code_id == code.id).delete()
+                session.delete(code)
+            await pilot.press("j", "2")  # Training's shortcut, from the stale codebook
+            await settle(app, pilot)
+            messages = [n.message for n in app._notifications]
+            assert any("no longer exists" in m for m in messages), messages
+            assert app.is_running
+
+    run(scenario())
+
+
+def test_keys_can_be_remapped_in_a_config_file(
+    project: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    keys = tmp_path / "keys.toml"
+    keys.write_text('[keys]\ncode_search = "f"\nnext_segment = "n,j"\n', encoding="utf-8")
+    monkeypatch.setenv("QUALCODE_KEYS", str(keys))
+
+    async def scenario() -> None:
+        app = make_app(project, "bob", "P01")
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(app, pilot)
+            await pilot.press("j")
+            assert coding_screen(app).view.cursor == 1
+            await pilot.press("f")
+            assert type(app.screen).__name__ == "CodeSearchScreen"
+
+    run(scenario())
+
+
+def test_command_palette_offers_filters_and_transcripts(app_for: AppFactory) -> None:
+    async def scenario() -> None:
+        app = app_for("alice", "P01")
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(app, pilot)
+            screen = coding_screen(app)
+            commands = {c.title: c for c in app.get_system_commands(app.screen)}
+            assert "Open transcript P02" in commands
+            assert "Show uncoded segments" in commands
+            commands["Filter segments by code: Exposure/News"].callback()
+            await pilot.pause()
+            assert "filter: News" in screen.sub_title
+            visible = screen.view.current
+            assert visible is not None and visible.ordinal == 3  # alice coded segment 3 News
+            commands["Open transcript P02"].callback()
+            await settle(app, pilot)
+            assert screen.content is not None and screen.content.transcript.name == "P02"
+
+    run(scenario())
