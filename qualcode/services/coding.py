@@ -33,7 +33,11 @@ IMPORT_REQUIRED = ("coder", "transcript", "segment", "code")
 
 def usable_code(index: CodeIndex, ref: str, coder: Coder) -> Code:
     """The code to apply for ``ref``: merged codes lead to their target; retired ones refuse."""
-    code = index.resolve(ref)
+    return check_usable(index, index.resolve(ref), coder)
+
+
+def check_usable(index: CodeIndex, code: Code, coder: Coder) -> Code:
+    """``code``, or the code it was merged into; refuses retired codes and others' proposals."""
     seen: set[int] = set()
     while code.status == "merged" and code.merged_into_id is not None and code.id not in seen:
         seen.add(code.id)

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from qualcode.errors import QualcodeError
 from qualcode.services import codebook_events
-from qualcode.services.coding import add_coding, set_progress
+from qualcode.services.coding import add_coding, check_usable, set_progress
 from qualcode.services.lookup import CodeIndex, ensure_coder
 from qualcode.services.workspace_types import (
     CodebookView,
@@ -193,6 +193,26 @@ def transcript_items_for(
     return [t for t in transcript_items(session, coder_id) if t.id == transcript_id]
 
 
+def _code_item(code: Code, index: CodeIndex, count: int) -> CodeItem:
+    return CodeItem(
+        code.id,
+        code.guid,
+        code.name,
+        index.path(code),
+        code.parent_id,
+        index.depth(code),
+        code.description,
+        code.include,
+        code.exclude,
+        code.example,
+        code.color,
+        code.shortcut,
+        code.status,
+        code.kind,
+        count,
+    )
+
+
 def codebook_view(session: Session, coder_id: int, show_all: bool = False) -> CodebookView:
     """The codebook tree in order, with counts of the codings the coder may see."""
     index = CodeIndex.load(session)
@@ -206,25 +226,7 @@ def codebook_view(session: Session, coder_id: int, show_all: bool = False) -> Co
     for code in index.ordered():
         if code.status == "proposed" and not is_lead and code.created_by_id != coder_id:
             continue  # another coder's proposal: not usable before the lead accepts it
-        items.append(
-            CodeItem(
-                code.id,
-                code.guid,
-                code.name,
-                index.path(code),
-                code.parent_id,
-                index.depth(code),
-                code.description,
-                code.include,
-                code.exclude,
-                code.example,
-                code.color,
-                code.shortcut,
-                code.status,
-                code.kind,
-                counts.get(code.id, 0),
-            )
-        )
+        items.append(_code_item(code, index, counts.get(code.id, 0)))
     return CodebookView(tuple(items), codebook_events.current_seq(session))
 
 
@@ -254,15 +256,12 @@ def apply_span(
     """Apply a code to ``[start, end)``; None when the coder had already applied it there."""
     coder = session.get(Coder, coder_id)
     transcript = session.get(Transcript, transcript_id)
-    code = session.get(Code, code_id)
     if coder is None or transcript is None:
         raise QualcodeError("the coder or transcript no longer exists; reopen the project")
-    if code is None:
+    index = CodeIndex.load(session)
+    if code_id not in index.by_id:
         raise QualcodeError("that code no longer exists; the codebook was changed")
-    if code.status == "merged" and code.merged_into_id is not None:
-        code = session.get(Code, code.merged_into_id) or code
-    if code.status not in ("active", "proposed"):
-        raise QualcodeError(f"code {code.name!r} is {code.status}; choose another code")
+    code = check_usable(index, index.by_id[code_id], coder)
     segment = session.scalar(
         select(Segment)
         .where(Segment.transcript_id == transcript_id, Segment.start <= start)
@@ -363,24 +362,7 @@ def create_code(
         codebook_events.snapshot(session, code),
         "created while coding",
     )
-    index = CodeIndex.load(session)
-    return CodeItem(
-        code.id,
-        code.guid,
-        code.name,
-        index.path(code),
-        code.parent_id,
-        index.depth(code),
-        code.description,
-        "",
-        "",
-        "",
-        "",
-        "",
-        code.status,
-        code.kind,
-        0,
-    )
+    return _code_item(code, CodeIndex.load(session), 0)
 
 
 def withdraw_code(session: Session, coder_id: int, code_id: int) -> None:
