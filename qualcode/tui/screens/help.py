@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rich.table import Table
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -37,7 +38,7 @@ class HelpScreen(ModalScreen[None]):
         with VerticalScroll():
             yield Static(table)
             if self.extra:
-                yield Static(self.extra)
+                yield Static(Text(self.extra))
 
     def action_dismiss_help(self) -> None:
         self.dismiss(None)

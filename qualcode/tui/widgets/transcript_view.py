@@ -454,7 +454,7 @@ class TranscriptView(ScrollView, can_focus=True, inherit_bindings=False):
         """(ordinal digits, speaker width, chip column width, text width) for ``width``."""
         digits = max(2, len(str(max((s.ordinal for s in self._segments), default=0))))
         longest = max((len(s) for s in set(self._speakers)), default=0)
-        speaker = min(longest, 12 if width >= 90 else 8 if width >= 70 else 5)
+        speaker = min(longest, 12 if width >= 80 else 8 if width >= 70 else 5)
         chips = max(18, min(40, round(width * 0.3)))
         gutter = digits + speaker + 6
         text = width - gutter - chips
