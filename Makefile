@@ -47,6 +47,7 @@ check: lint typecheck test
 
 bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/bench_import.py
+	$(BIN)/python benchmarks/bench_tui.py
 
 clean:
 	rm -rf $(VENV) demo .pytest_cache .mypy_cache .ruff_cache

@@ -168,23 +168,35 @@ def load_transcript(
         or ""
     )
     item = next(i for i in transcript_items_for(session, coder_id, transcript_id))
-    memos = dict(
-        session.execute(
-            select(Memo.segment_id, Memo.text).where(
-                Memo.transcript_id == transcript_id,
-                Memo.author_id == coder_id,
-                Memo.segment_id.is_not(None),
-            )
-        ).all()
-    )
     return TranscriptContent(
         transcript=item,
         text=transcript.text,
         segments=tuple(segments),
         codings=transcript_codings(session, transcript_id, coder_id, show_all),
-        memos={k: v for k, v in memos.items() if k is not None},
+        memos=segment_memos(session, transcript_id, coder_id),
         interviewer_speakers=interviewer_speakers(segments, participant),
     )
+
+
+def segment_memos(session: Session, transcript_id: int, coder_id: int) -> dict[int, str]:
+    """The coder's memos on the transcript's segments, by segment id."""
+    rows = session.execute(
+        select(Memo.segment_id, Memo.text).where(
+            Memo.transcript_id == transcript_id,
+            Memo.author_id == coder_id,
+            Memo.segment_id.is_not(None),
+        )
+    ).all()
+    return {segment_id: text for segment_id, text in rows if segment_id is not None}
+
+
+def first_transcript(items: list[TranscriptItem], name: str | None) -> TranscriptItem | None:
+    """Where a coding session starts: the named transcript, else the first one not done."""
+    if name:
+        named = next((t for t in items if t.name == name), None)
+        if named is not None:
+            return named
+    return next((t for t in items if t.status != "done"), items[0] if items else None)
 
 
 def transcript_items_for(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import queue
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -51,8 +52,18 @@ class DbRunner:
         self.app = app
         self.project = project
         self._jobs: queue.Queue[_Job] = queue.Queue()
-        self.pending = 0
+        self._pending = 0
+        self._lock = threading.Lock()
         self._started = False
+
+    @property
+    def pending(self) -> int:
+        """Jobs submitted and not finished yet."""
+        return self._pending
+
+    def _count(self, delta: int) -> None:
+        with self._lock:
+            self._pending += delta
 
     def start(self) -> None:
         if not self._started:
@@ -67,7 +78,7 @@ class DbRunner:
         write: bool = True,
     ) -> None:
         self.start()
-        self.pending += 1
+        self._count(1)
         self._jobs.put(_Job(run, done, failed, write))
 
     def _loop(self) -> None:
@@ -80,7 +91,7 @@ class DbRunner:
             try:
                 self._run(job)
             finally:
-                self.pending -= 1
+                self._count(-1)
 
     def _run(self, job: _Job) -> None:
         try:

@@ -7,6 +7,7 @@ ask for everyone's (``A``).
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -56,8 +57,20 @@ class CodingScreen(Screen[None]):
         Binding("m", "memo", "Memo", id="memo"),
         Binding("u", "undo", "Undo", id="undo"),
         Binding("d", "done", "Done", id="mark_done"),
-        Binding("left_square_bracket", "step_transcript(-1)", "Prev", id="prev_transcript"),
-        Binding("right_square_bracket", "step_transcript(1)", "Next", id="next_transcript"),
+        Binding(
+            "left_square_bracket",
+            "step_transcript(-1)",
+            "Previous transcript",
+            show=False,
+            id="prev_transcript",
+        ),
+        Binding(
+            "right_square_bracket",
+            "step_transcript(1)",
+            "Next transcript",
+            show=False,
+            id="next_transcript",
+        ),
         Binding("A", "toggle_all", "All coders", id="toggle_all"),
     ]
 
@@ -73,6 +86,7 @@ class CodingScreen(Screen[None]):
         self.codings: tuple[CodingItem, ...] = ()
         self.memos: dict[int, str] = {}
         self.show_all = False
+        self.pending_chips: dict[int, list[CodeChip]] = {}  # shown before the database answers
         self.filter_label = ""
         self.undo_stack: list[Undo] = []
 
@@ -95,34 +109,34 @@ class CodingScreen(Screen[None]):
         self.sub_title = "loading…"
         name = self.coder_name
 
-        def load(session: Session) -> tuple[CoderInfo, list[TranscriptItem], CodebookView]:
+        start = self.start_transcript
+
+        def load(session: Session) -> tuple[Any, ...]:
+            """Everything the first screen needs, in one job."""
             coder = workspace.coder_info(session, name)
-            return (
-                coder,
-                workspace.transcript_items(session, coder.id),
-                workspace.codebook_view(session, coder.id),
-            )
+            items = workspace.transcript_items(session, coder.id)
+            first = workspace.first_transcript(items, start)
+            content = workspace.load_transcript(session, first.id, coder.id) if first else None
+            return coder, items, workspace.codebook_view(session, coder.id), content
 
         self.db.submit(load, self._loaded)
         self.set_interval(2.0, self._poll, name="poll")
 
-    def _loaded(self, result: tuple[CoderInfo, list[TranscriptItem], CodebookView]) -> None:
-        self.coder, self.transcripts, codebook = result
+    def _loaded(self, result: tuple[Any, ...]) -> None:
+        self.coder, self.transcripts, codebook, content = result
         self._show_codebook(codebook)
-        self.query_one(TranscriptList).show(self.transcripts, None)
-        first = None
-        if self.start_transcript:
-            first = next((t for t in self.transcripts if t.name == self.start_transcript), None)
-            if first is None:
-                self.notify(f"no transcript named {self.start_transcript!r}", severity="error")
-        if first is None:
-            first = next((t for t in self.transcripts if t.status != "done"), None)
-        if first is None and self.transcripts:
-            first = self.transcripts[0]
-        if first is not None:
-            self.open_transcript(first.id)
+        if self.start_transcript and not any(
+            t.name == self.start_transcript for t in self.transcripts
+        ):
+            self.notify(f"no transcript named {self.start_transcript!r}", severity="error")
+        if content is not None:
+            self._opened(content, None)
         else:
+            self.query_one(TranscriptList).show(self.transcripts, None)
             self.sub_title = "no transcripts yet: import some with 'qualcode import'"
+        # What start-up made stays: keep it out of the garbage collector's full passes,
+        # which would otherwise pause a key press now and then.
+        gc.freeze()
 
     # ---- loading ------------------------------------------------------------------------
 
@@ -173,6 +187,8 @@ class CodingScreen(Screen[None]):
                     partial=partial,
                 )
             )
+        for segment_id, pending in self.pending_chips.items():
+            chips.setdefault(segment_id, []).extend(pending)
         return chips
 
     def _show_codebook(self, codebook: CodebookView) -> None:
@@ -199,24 +215,24 @@ class CodingScreen(Screen[None]):
         coder_id, transcript_id, show_all = self.coder.id, self.content.transcript.id, self.show_all
 
         def load(session: Session) -> tuple[Any, ...]:
-            content = workspace.load_transcript(session, transcript_id, coder_id, show_all)
             return (
-                content,
+                workspace.transcript_codings(session, transcript_id, coder_id, show_all),
+                workspace.segment_memos(session, transcript_id, coder_id),
                 workspace.transcript_items(session, coder_id),
                 workspace.codebook_view(session, coder_id, show_all),
             )
 
         def show(result: tuple[Any, ...]) -> None:
-            content, self.transcripts, codebook = result
-            if self.content is None or self.content.transcript.id != content.transcript.id:
+            codings, memos, self.transcripts, codebook = result
+            self.pending_chips.clear()
+            if self.content is None or self.content.transcript.id != transcript_id:
                 return
-            self.content = content
-            self.codings = content.codings
-            self.memos = dict(content.memos)
-            if codebook.seq != self.codebook.seq or codebook != self.codebook:
+            self.codings = codings
+            self.memos = memos
+            if codebook != self.codebook:
                 self._show_codebook(codebook)
             self.view.set_chips(self._chips(), set(self.memos))
-            self.query_one(TranscriptList).show(self.transcripts, content.transcript.id)
+            self.query_one(TranscriptList).show(self.transcripts, transcript_id)
             self._update_title()
             if note:
                 self.notify(note, timeout=3)
@@ -264,6 +280,17 @@ class CodingScreen(Screen[None]):
         code = self.codebook.by_id().get(code_id)
         label = code.name if code else "code"
         start, end = span
+        current = self.view.current
+        if code is not None and current is not None:  # show it now; the refresh confirms it
+            self.pending_chips.setdefault(current.id, []).append(
+                CodeChip(
+                    code.name,
+                    code.color,
+                    coder=self.coder.name if self.show_all else None,
+                    partial=(start, end) != (current.start, current.end),
+                )
+            )
+            self.view.set_chips(self._chips(), set(self.memos))
         self.view.clear_selection()
 
         def run(session: Session) -> CodingItem | None:
@@ -451,6 +478,11 @@ class CodingScreen(Screen[None]):
             self.open_transcript(ids[target])
         else:
             self.notify("no more transcripts that way")
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "toggle_all":  # only the lead may unblind: others do not see the key
+            return self.coder is not None and self.coder.is_lead
+        return True
 
     def action_toggle_all(self) -> None:
         if self.coder is None:

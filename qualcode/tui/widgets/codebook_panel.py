@@ -63,6 +63,7 @@ class CodebookPanel(Vertical):
     def __init__(self) -> None:
         super().__init__(id="codebook")
         self.codes: dict[int, CodeItem] = {}
+        self._code_nodes: dict[int, TreeNode[int]] = {}
 
     def compose(self) -> ComposeResult:
         tree: CodeTree = CodeTree("Codebook", id="code-tree")
@@ -72,7 +73,17 @@ class CodebookPanel(Vertical):
             yield Static("", id="definition-text")
 
     def show(self, codebook: CodebookView) -> None:
+        """Show the codebook; when only counts or labels changed, relabel in place."""
         tree = self.query_one(CodeTree)
+        shape = [(c.id, c.parent_id) for c in codebook.codes]
+        if shape == [(c.id, c.parent_id) for c in self.codes.values()] and self._code_nodes:
+            for code in codebook.codes:
+                if self.codes[code.id] != code:
+                    self._code_nodes[code.id].set_label(code_label(code))
+            self.codes = codebook.by_id()
+            node = tree.cursor_node
+            self._describe(node.data if node is not None else None)
+            return
         cursor_id = tree.cursor_node.data if tree.cursor_node is not None else None
         collapsed = {node.data for node in tree.root.children if not node.is_expanded and node.data}
         self.codes = codebook.by_id()
@@ -85,6 +96,7 @@ class CodebookPanel(Vertical):
         for node in list(nodes.values()):
             if not node.children:
                 node.allow_expand = False
+        self._code_nodes = nodes
         if cursor_id in nodes:
             tree.move_cursor(nodes[cursor_id])
         self._describe(cursor_id)

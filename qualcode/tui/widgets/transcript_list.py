@@ -33,7 +33,20 @@ class TranscriptList(OptionList):
     TranscriptList { width: 26; border: none; border-right: solid $panel; }
     """
 
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._shown: dict[int, tuple[TranscriptItem, bool]] = {}
+
     def show(self, items: list[TranscriptItem], current_id: int | None) -> None:
+        """Show the list; when only some entries changed, update just those in place."""
+        wanted = {item.id: (item, item.id == current_id) for item in items}
+        if list(wanted) == list(self._shown):
+            for item_id, (item, current) in wanted.items():
+                if self._shown[item_id] != (item, current):
+                    self.replace_option_prompt(str(item_id), transcript_prompt(item, current))
+            self._shown = wanted
+            return
+        self._shown = wanted
         highlighted = self.highlighted
         self.clear_options()
         self.add_options(
