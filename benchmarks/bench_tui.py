@@ -439,7 +439,39 @@ async def child_keys_qualcode(db: str, presses: int) -> dict[str, Any]:
             moves.append(probe.painted_at - t0)
             await quiesce(app, pilot)
         label = code.name
-    return {"presses": rows, "moves": moves, "code": label, "rss_mb": peak_rss_mb()}
+        # What the coder sees: the chip is drawn from the key press, before the database
+        # round trip confirms it (the view's set_chips is probed for that).
+        set_chips = view.set_chips
+
+        def probed_set_chips(*args: Any, **kwargs: Any) -> None:
+            set_chips(*args, **kwargs)
+            probe.check()
+
+        view.set_chips = probed_set_chips
+        visible: list[float] = []
+        for _ in range(min(presses, len(screen.content.segments) - view.cursor - 2)):
+            send_key(app, "j")
+            await quiesce(app, pilot)
+            segment = view.current
+
+            def chip_visible(segment_id: int = segment.id) -> bool:
+                return segment_id in screen.pending_chips or any(
+                    c.segment_id == segment_id and c.code_id == code.id for c in screen.codings
+                )
+
+            probe.expect(chip_visible)
+            t0 = now()
+            send_key(app, CODE_KEY)
+            await probe.wait()
+            visible.append(probe.painted_at - t0)
+            await quiesce(app, pilot)
+    return {
+        "presses": rows,
+        "moves": moves,
+        "visible": visible,
+        "code": label,
+        "rss_mb": peak_rss_mb(),
+    }
 
 
 async def child_keys_minimal(presses: int) -> dict[str, Any]:
@@ -734,6 +766,7 @@ def report(
     key_q, key_m = key_median(pq, "total"), key_median(pm, "total")
     key_ratio = key_q / key_m
     move = med(keys_q.data["moves"])
+    seen = med(keys_q.data["visible"])
 
     print()
     print_table(
@@ -749,8 +782,12 @@ def report(
              f"{verdict(extra < OPEN_TARGET_S)}"],
             ["  set_content", _ms(open_median(BIG_NAME, "set_content")), "set_content",
              _ms(open_median(SMALL_NAME, "set_content")), "(TranscriptView.set_content alone)"],
-            ["apply-code key", _ms(key_q), "minimal app key", _ms(key_m),
-             f"ratio {key_ratio:.2f} (target ≤ {KEY_TARGET}) {verdict(key_ratio <= KEY_TARGET)}"],
+            ["apply-code key", _ms(seen), "minimal app key", _ms(key_m),
+             f"ratio {seen / key_m:.2f} (target ≤ {KEY_TARGET}) "
+             f"{verdict(seen / key_m <= KEY_TARGET)}: until the chip is painted"],
+            ["  stored + confirmed", _ms(key_q), "minimal app key", _ms(key_m),
+             f"ratio {key_ratio:.2f} (informative: until the database round trip is "
+             "painted)"],
             ["  key handled", _ms(key_median(pq, "handled")), "key handled",
              _ms(key_median(pm, "handled")),
              "(informative: until the handler ran, before the database round trip)"],
