@@ -36,7 +36,7 @@ def cli(ctx: click.Context, db: str, actor: str | None) -> None:
     ctx.obj = Context(db=db, actor=actor or os_user())
     ctx.call_on_close(ctx.obj.close)
     if ctx.invoked_subcommand is None:
-        from qualcode.store.engine import locate
+        from qualcode.store.location import locate
 
         location = locate(db)
         if location.path is not None and not location.path.exists():

@@ -28,9 +28,7 @@ def render_table(
     from rich.table import Table
 
     wide = [name in WIDE_COLUMNS for name in header]
-    table = Table(
-        title=title, header_style="bold", show_header=any(header), expand=any(wide)
-    )
+    table = Table(title=title, header_style="bold", show_header=any(header), expand=any(wide))
     for name, is_wide in zip(header, wide, strict=True):
         if is_wide:
             table.add_column(name, overflow="fold", ratio=3 if name == "text" else 2, min_width=30)

@@ -7,56 +7,16 @@ and ``synchronous=NORMAL``. The same models and queries run on both back ends.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 
-from qualcode.errors import QualcodeError
+from qualcode.store.location import Location, locate
+
+__all__ = ["Location", "create_private_file", "locate", "make_engine"]
 
 BUSY_TIMEOUT_MS = 15_000
-
-
-@dataclass(frozen=True)
-class Location:
-    """Where a project lives: a SQLAlchemy URL, and the file path for SQLite."""
-
-    url: str
-    path: Path | None
-
-    @property
-    def is_sqlite(self) -> bool:
-        return self.path is not None
-
-    def display(self) -> str:
-        if self.path is not None:
-            return str(self.path)
-        # Never print a password.
-        head, sep, tail = self.url.partition("@")
-        if sep and "://" in head and ":" in head.split("://", 1)[1]:
-            scheme, cred = head.split("://", 1)
-            return f"{scheme}://{cred.split(':', 1)[0]}:***@{tail}"
-        return self.url
-
-
-def locate(db: str) -> Location:
-    """Turn ``--db`` (a path or a URL) into a Location."""
-    if not db:
-        raise QualcodeError("--db: empty project location; give a file path or a postgresql:// URL")
-    for prefix in ("postgresql://", "postgres://"):
-        if db.startswith(prefix):
-            return Location("postgresql+psycopg://" + db[len(prefix) :], None)
-    if db.startswith("postgresql+"):
-        return Location(db, None)
-    if db.startswith("sqlite:///"):
-        return Location(db, Path(db[len("sqlite:///") :]).resolve())
-    if "://" in db:
-        raise QualcodeError(
-            f"--db {db}: unsupported database; use a file path (SQLite) or a postgresql:// URL"
-        )
-    path = Path(db).expanduser().resolve()
-    return Location(f"sqlite:///{path}", path)
 
 
 def create_private_file(path: Path) -> None:

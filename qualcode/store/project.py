@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from qualcode.errors import QualcodeError
 from qualcode.store.engine import Location, create_private_file, locate, make_engine
+from qualcode.store.location import missing_project
 from qualcode.store.migrate import create_schema, ensure_current
 from qualcode.store.models import ProjectInfo
 
@@ -53,10 +54,7 @@ def open_project(db: str) -> Project:
     """Open an existing project, upgrading an older schema (after a backup of a SQLite file)."""
     location = locate(db)
     if location.path is not None and not location.path.exists():
-        raise QualcodeError(
-            f"{location.path}: no project here; create one with 'qualcode init' "
-            "or point --db (or QUALCODE_DB) at an existing project"
-        )
+        raise missing_project(location.path)
     engine = make_engine(location)
     try:
         note = ensure_current(engine, location)

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
-from qualcode.store.project import Project
 from qualcode.tui.db import DbRunner
 from qualcode.tui.keys import load_keymap
 from qualcode.tui.screens.coding import CodingScreen
 from qualcode.tui.screens.help import HelpScreen
+
+if TYPE_CHECKING:
+    from qualcode.store.project import Project
 
 
 class QualcodeApp(App[None]):
@@ -30,17 +32,17 @@ class QualcodeApp(App[None]):
 
     def __init__(
         self,
-        project: Project,
+        project: Project | str,
         coder: str,
         transcript: str | None = None,
         use_keymap_file: bool = True,
     ) -> None:
         super().__init__()
-        self.project = project
         self.coder = coder
         self.transcript = transcript
         self.db = DbRunner(self, project)
         self.use_keymap_file = use_keymap_file
+        self.failure: str | None = None  # why the app could not start, for the CLI to print
 
     def on_mount(self) -> None:
         if self.use_keymap_file:
@@ -132,6 +134,10 @@ class QualcodeApp(App[None]):
 
 
 def make_app(
-    project: Project, coder: str, transcript: str | None = None, use_keymap_file: bool = True
+    project: Project | str,
+    coder: str,
+    transcript: str | None = None,
+    use_keymap_file: bool = True,
 ) -> QualcodeApp:
+    """The TUI on an open Project, or on a ``--db`` location opened in the database thread."""
     return QualcodeApp(project, coder, transcript, use_keymap_file)

@@ -14,14 +14,17 @@ import queue
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy.orm import Session
 from textual.app import App
 from textual.worker import get_current_worker
 
 from qualcode.errors import QualcodeError
-from qualcode.store.project import Project
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from qualcode.store.project import Project
 
 
 @dataclass
@@ -33,10 +36,10 @@ class _Job:
 
 
 def describe_error(exc: BaseException) -> str:
-    from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
-
     if isinstance(exc, QualcodeError):
         return exc.message
+    from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+
     if isinstance(exc, IntegrityError):
         return (
             "another coder changed the same thing just now; your change was not saved — try again"
@@ -48,9 +51,13 @@ def describe_error(exc: BaseException) -> str:
 
 
 class DbRunner:
-    def __init__(self, app: App[Any], project: Project) -> None:
+    """``source`` is an open Project, or the ``--db`` location to open in the worker thread
+    (so the first frame is painted before SQLAlchemy is even imported)."""
+
+    def __init__(self, app: App[Any], source: Project | str) -> None:
         self.app = app
-        self.project = project
+        self._source = source
+        self._project: Project | None = None if isinstance(source, str) else source
         self._jobs: queue.Queue[_Job] = queue.Queue()
         self._pending = 0
         self._lock = threading.Lock()
@@ -92,6 +99,23 @@ class DbRunner:
                 self._run(job)
             finally:
                 self._count(-1)
+
+    @property
+    def project(self) -> Project:
+        """The open project (opened on first use, in the worker thread)."""
+        if self._project is None:
+            from qualcode.store.project import open_project
+
+            assert isinstance(self._source, str)
+            self._project = open_project(self._source)
+            for note in self._project.notes:
+                self._call(lambda m: self.app.notify(m, timeout=10), note)
+        return self._project
+
+    def close(self) -> None:
+        """Close a project this runner opened itself."""
+        if self._project is not None and isinstance(self._source, str):
+            self._project.close()
 
     def _run(self, job: _Job) -> None:
         try:

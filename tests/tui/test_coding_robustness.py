@@ -93,3 +93,44 @@ def test_command_palette_offers_filters_and_transcripts(app_for: AppFactory) -> 
             assert screen.content is not None and screen.content.transcript.name == "P02"
 
     run(scenario())
+
+
+def test_the_app_can_open_the_project_itself(project_db: str) -> None:
+    """Given a --db location, the app paints first and opens the project in its thread."""
+
+    async def scenario() -> None:
+        app = make_app(project_db, "bob", "P02", use_keymap_file=False)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(app, pilot)
+            screen = coding_screen(app)
+            assert screen.content is not None and screen.content.transcript.name == "P02"
+        app.db.close()
+
+    run(scenario())
+
+
+def test_a_project_that_cannot_open_ends_the_app_with_the_reason(tmp_path: Path) -> None:
+    import sqlite3
+
+    other = tmp_path / "other.db"
+    with sqlite3.connect(other) as conn:
+        conn.execute("CREATE TABLE t (x)")
+
+    async def scenario() -> None:
+        app = make_app(str(other), "bob", use_keymap_file=False)
+        async with app.run_test(size=SIZE) as pilot:
+            await app.db.settle()
+            await pilot.pause()
+        assert app.failure is not None and "not a qualcode project" in app.failure
+        assert app.return_code == 2
+
+    run(scenario())
+
+
+def test_code_command_on_a_missing_project(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.cli_run import run_cli
+
+    result = run_cli(capsys, ["--db", str(tmp_path / "none.db"), "code", "--coder", "bob"])
+    assert result.code == 2 and "qualcode init" in result.err

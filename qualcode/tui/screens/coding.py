@@ -10,10 +10,9 @@ from __future__ import annotations
 import gc
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
-from sqlalchemy.orm import Session
 from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -21,7 +20,6 @@ from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Footer, Header, OptionList
 
-from qualcode.services import workspace
 from qualcode.services.workspace_types import (
     CodebookView,
     CodeItem,
@@ -38,6 +36,20 @@ from qualcode.tui.screens.pick import PickScreen
 from qualcode.tui.widgets.codebook_panel import CodebookPanel
 from qualcode.tui.widgets.transcript_list import TranscriptList
 from qualcode.tui.widgets.transcript_view import CodeChip, TranscriptView
+
+if TYPE_CHECKING:
+    from types import ModuleType
+
+    from sqlalchemy.orm import Session
+
+
+def _ws() -> ModuleType:
+    """The workspace services, imported in the database thread on first use: SQLAlchemy is
+    not needed to paint the first frame."""
+    from qualcode.services import workspace
+
+    return workspace
+
 
 # Keys the transcript view uses while a sub-span is selected (they extend the selection).
 SELECTION_KEYS = frozenset({"h", "l", "w", "b", "W", "B", "left", "right", "escape"})
@@ -104,8 +116,9 @@ class CodingScreen(Screen[None]):
     def view(self) -> TranscriptView:
         return self.query_one(TranscriptView)
 
+    AUTO_FOCUS = "#view"  # focused as the screen mounts: no extra footer rebuild
+
     def on_mount(self) -> None:
-        self.view.focus()
         self.sub_title = "loading…"
         name = self.coder_name
 
@@ -113,17 +126,27 @@ class CodingScreen(Screen[None]):
 
         def load(session: Session) -> tuple[Any, ...]:
             """Everything the first screen needs, in one job."""
-            coder = workspace.coder_info(session, name)
-            items = workspace.transcript_items(session, coder.id)
-            first = workspace.first_transcript(items, start)
-            content = workspace.load_transcript(session, first.id, coder.id) if first else None
-            return coder, items, workspace.codebook_view(session, coder.id), content
+            coder = _ws().coder_info(session, name)
+            items = _ws().transcript_items(session, coder.id)
+            first = _ws().first_transcript(items, start)
+            content = _ws().load_transcript(session, first.id, coder.id) if first else None
+            return coder, items, _ws().codebook_view(session, coder.id), content
 
-        self.db.submit(load, self._loaded)
+        # Paint the first frame before the database thread starts importing SQLAlchemy
+        # (the two would share the GIL).
+        self.call_after_refresh(self.db.submit, load, self._loaded, self._cannot_start)
         self.set_interval(2.0, self._poll, name="poll")
+
+    def _cannot_start(self, message: str) -> None:
+        """The project could not be opened or read: leave with the reason (exit status 2)."""
+        failed_app = self.app
+        if hasattr(failed_app, "failure"):
+            failed_app.failure = message
+        failed_app.exit(return_code=2)
 
     def _loaded(self, result: tuple[Any, ...]) -> None:
         self.coder, self.transcripts, codebook, content = result
+        self.refresh_bindings()  # the lead's keys show once we know who codes
         self._show_codebook(codebook)
         if self.start_transcript and not any(
             t.name == self.start_transcript for t in self.transcripts
@@ -147,7 +170,7 @@ class CodingScreen(Screen[None]):
         show_all = self.show_all
 
         def load(session: Session) -> TranscriptContent:
-            return workspace.load_transcript(session, transcript_id, coder.id, show_all)
+            return _ws().load_transcript(session, transcript_id, coder.id, show_all)
 
         self.db.submit(load, lambda content: self._opened(content, goto), write=False)
 
@@ -216,10 +239,10 @@ class CodingScreen(Screen[None]):
 
         def load(session: Session) -> tuple[Any, ...]:
             return (
-                workspace.transcript_codings(session, transcript_id, coder_id, show_all),
-                workspace.segment_memos(session, transcript_id, coder_id),
-                workspace.transcript_items(session, coder_id),
-                workspace.codebook_view(session, coder_id, show_all),
+                _ws().transcript_codings(session, transcript_id, coder_id, show_all),
+                _ws().segment_memos(session, transcript_id, coder_id),
+                _ws().transcript_items(session, coder_id),
+                _ws().codebook_view(session, coder_id, show_all),
             )
 
         def show(result: tuple[Any, ...]) -> None:
@@ -246,7 +269,7 @@ class CodingScreen(Screen[None]):
         seq = self.codebook.seq
 
         def check(session: Session) -> int:
-            return workspace.codebook_seq(session)
+            return _ws().codebook_seq(session)
 
         def compare(current: int) -> None:
             if current != seq or self.show_all:
@@ -294,12 +317,12 @@ class CodingScreen(Screen[None]):
         self.view.clear_selection()
 
         def run(session: Session) -> CodingItem | None:
-            return workspace.apply_span(session, coder_id, transcript_id, code_id, start, end)
+            return _ws().apply_span(session, coder_id, transcript_id, code_id, start, end)
 
         def undo(item: CodingItem | None) -> Undo | None:
             if item is None:
                 return None
-            return Undo(f"apply {label}", lambda s: workspace.remove_coding(s, coder_id, item.id))
+            return Undo(f"apply {label}", lambda s: _ws().remove_coding(s, coder_id, item.id))
 
         self._change(run, undo, lambda item: "" if item else f"{label} was already applied here")
 
@@ -361,10 +384,10 @@ class CodingScreen(Screen[None]):
         label = code.name if code else "code"
 
         def run(session: Session) -> CodingItem:
-            return workspace.remove_coding(session, coder.id, coding.id)
+            return _ws().remove_coding(session, coder.id, coding.id)
 
         def undo(item: CodingItem) -> Undo:
-            return Undo(f"remove {label}", lambda s: workspace.restore_coding(s, item))
+            return Undo(f"remove {label}", lambda s: _ws().restore_coding(s, item))
 
         self._change(run, undo, lambda _item: f"removed {label}")
 
@@ -384,10 +407,10 @@ class CodingScreen(Screen[None]):
                 return
 
             def run(session: Session) -> tuple[CodeItem, CodingItem | None]:
-                code = workspace.create_code(
+                code = _ws().create_code(
                     session, coder.id, new.name, new.parent_id, new.description
                 )
-                coding = workspace.apply_span(
+                coding = _ws().apply_span(
                     session, coder.id, transcript_id, code.id, span[0], span[1]
                 )
                 return code, coding
@@ -397,8 +420,8 @@ class CodingScreen(Screen[None]):
 
                 def revert(session: Session) -> None:
                     if coding is not None:
-                        workspace.remove_coding(session, coder.id, coding.id)
-                    workspace.withdraw_code(session, coder.id, code.id)
+                        _ws().remove_coding(session, coder.id, coding.id)
+                    _ws().withdraw_code(session, coder.id, code.id)
 
                 return Undo(f"create {code.name}", revert)
 
@@ -426,12 +449,12 @@ class CodingScreen(Screen[None]):
                 return
 
             def run(session: Session) -> str:
-                return workspace.set_memo(session, coder_id, transcript_id, segment_id, text)
+                return _ws().set_memo(session, coder_id, transcript_id, segment_id, text)
 
             def undo(old: str) -> Undo:
                 return Undo(
                     "memo",
-                    lambda s: workspace.set_memo(s, coder_id, transcript_id, segment_id, old),
+                    lambda s: _ws().set_memo(s, coder_id, transcript_id, segment_id, old),
                 )
 
             self._change(run, undo, lambda _old: "memo saved" if text.strip() else "memo deleted")
@@ -446,10 +469,10 @@ class CodingScreen(Screen[None]):
         new = "in_progress" if item is not None and item.status == "done" else "done"
 
         def run(session: Session) -> str:
-            return workspace.set_status(session, coder_id, transcript_id, new)
+            return _ws().set_status(session, coder_id, transcript_id, new)
 
         def undo(old: str) -> Undo:
-            return Undo("progress", lambda s: workspace.set_status(s, coder_id, transcript_id, old))
+            return Undo("progress", lambda s: _ws().set_status(s, coder_id, transcript_id, old))
 
         name = self.content.transcript.name
         self._change(
