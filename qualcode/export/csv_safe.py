@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Sequence
-from pathlib import Path
 from typing import IO, Any
 
 DANGEROUS_START = ("=", "+", "-", "@", "\t", "\r")
@@ -38,11 +37,6 @@ def write_csv_stream(stream: IO[str], header: Sequence[str], rows: Iterable[Sequ
         writer.writerow([safe_cell(v) for v in row])
         count += 1
     return count
-
-
-def write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
-    with open(path, "w", encoding="utf-8", newline="") as stream:
-        return write_csv_stream(stream, header, rows)
 
 
 def csv_text(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:

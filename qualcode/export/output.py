@@ -6,12 +6,11 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from qualcode.errors import QualcodeError
 from qualcode.export.csv_safe import csv_text
 
-Format = Literal["table", "csv", "json"]
 # Columns of prose that take the spare width of a terminal table.
 WIDE_COLUMNS = frozenset({"text", "description", "quote", "memo", "codes"})
 

@@ -48,35 +48,36 @@ def coder_info(session: Session, name: str) -> CoderInfo:
     return CoderInfo(coder.id, coder.name, coder.role)
 
 
-def transcript_items(session: Session, coder_id: int) -> list[TranscriptItem]:
-    """Every transcript with this coder's progress and number of codings."""
-    seg_counts = dict(
-        session.execute(
-            select(Segment.transcript_id, func.count()).group_by(Segment.transcript_id)
-        ).all()
+def transcript_items(
+    session: Session, coder_id: int, only: int | None = None
+) -> list[TranscriptItem]:
+    """Every transcript (or ``only`` that one) with this coder's progress and codings."""
+    segments = select(Segment.transcript_id, func.count()).group_by(Segment.transcript_id)
+    mine = (
+        select(Coding.transcript_id, func.count())
+        .where(Coding.coder_id == coder_id)
+        .group_by(Coding.transcript_id)
     )
-    mine = dict(
-        session.execute(
-            select(Coding.transcript_id, func.count())
-            .where(Coding.coder_id == coder_id)
-            .group_by(Coding.transcript_id)
-        ).all()
-    )
-    status = dict(
-        session.execute(
-            select(Progress.transcript_id, Progress.status).where(Progress.coder_id == coder_id)
-        ).all()
-    )
-    items = []
-    for tid, name, participant, words in session.execute(
+    progress = select(Progress.transcript_id, Progress.status).where(Progress.coder_id == coder_id)
+    listing = (
         select(Transcript.id, Transcript.name, Participant.key, Transcript.words)
         .join(Participant, Transcript.participant_id == Participant.id)
         .order_by(Transcript.name)
-    ):
-        state = status.get(tid) or ("in_progress" if mine.get(tid) else "not_started")
+    )
+    if only is not None:
+        segments = segments.where(Segment.transcript_id == only)
+        mine = mine.where(Coding.transcript_id == only)
+        progress = progress.where(Progress.transcript_id == only)
+        listing = listing.where(Transcript.id == only)
+    seg_counts = dict(session.execute(segments).all())
+    coded = dict(session.execute(mine).all())
+    status = dict(session.execute(progress).all())
+    items = []
+    for tid, name, participant, words in session.execute(listing):
+        state = status.get(tid) or ("in_progress" if coded.get(tid) else "not_started")
         items.append(
             TranscriptItem(
-                tid, name, participant, seg_counts.get(tid, 0), words, state, mine.get(tid, 0)
+                tid, name, participant, seg_counts.get(tid, 0), words, state, coded.get(tid, 0)
             )
         )
     return items
@@ -167,7 +168,7 @@ def load_transcript(
         session.scalar(select(Participant.key).where(Participant.id == transcript.participant_id))
         or ""
     )
-    item = next(i for i in transcript_items_for(session, coder_id, transcript_id))
+    (item,) = transcript_items(session, coder_id, only=transcript_id)
     return TranscriptContent(
         transcript=item,
         text=transcript.text,
@@ -197,12 +198,6 @@ def first_transcript(items: list[TranscriptItem], name: str | None) -> Transcrip
         if named is not None:
             return named
     return next((t for t in items if t.status != "done"), items[0] if items else None)
-
-
-def transcript_items_for(
-    session: Session, coder_id: int, transcript_id: int
-) -> list[TranscriptItem]:
-    return [t for t in transcript_items(session, coder_id) if t.id == transcript_id]
 
 
 def _code_item(code: Code, index: CodeIndex, count: int) -> CodeItem:

@@ -23,11 +23,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-ROLES = ("lead", "coder")
-CODE_STATUSES = ("active", "proposed", "merged", "retired")
-CODE_KINDS = ("descriptive", "inductive")
-PROGRESS_STATUSES = ("not_started", "in_progress", "done")
-
 
 def new_guid() -> str:
     return str(uuid.uuid4())

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -14,7 +14,6 @@ from qualcode.errors import QualcodeError
 from qualcode.store.engine import Location, create_private_file, locate, make_engine
 from qualcode.store.location import missing_project
 from qualcode.store.migrate import create_schema, ensure_current
-from qualcode.store.models import ProjectInfo
 
 
 @dataclass
@@ -36,10 +35,6 @@ class Project:
         """One unit of work: committed on success, rolled back entirely on any error."""
         with self._writers() as session, session.begin():
             yield session
-
-    def info(self, key: str) -> str | None:
-        with self.session() as session:
-            return session.scalar(select(ProjectInfo.value).where(ProjectInfo.key == key))
 
     def close(self) -> None:
         self.engine.dispose()
