@@ -134,3 +134,29 @@ def test_code_command_on_a_missing_project(
 
     result = run_cli(capsys, ["--db", str(tmp_path / "none.db"), "code", "--coder", "bob"])
     assert result.code == 2 and "qualcode init" in result.err
+
+
+def test_a_locked_database_becomes_a_readable_message(tmp_path: Path) -> None:
+    import sqlite3
+
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.exc import OperationalError
+
+    from qualcode.tui.db import describe_error
+
+    db = tmp_path / "locked.db"
+    holder = sqlite3.connect(db, isolation_level=None)
+    holder.execute("CREATE TABLE t (x)")
+    holder.execute("BEGIN EXCLUSIVE")
+    engine = create_engine(f"sqlite:///{db}", connect_args={"timeout": 0})
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO t VALUES (1)"))
+    except OperationalError as exc:
+        message = describe_error(exc)
+    else:  # pragma: no cover
+        raise AssertionError("the write should have met the lock")
+    finally:
+        holder.close()
+        engine.dispose()
+    assert message.startswith("database: database is locked") and "not saved" in message
