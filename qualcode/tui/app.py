@@ -71,7 +71,7 @@ class QualcodeApp(App[None]):
             rows.append((self.get_key_display(binding), binding.description, binding.id or ""))
         rows.sort(key=lambda row: row[2])
         extra = (
-            "Motion: j/k or ↓/↑ next/previous segment, PgDn/PgUp, g/G first/last. "
+            "Motion: j/k or ↓/↑ next/previous segment, PgDn/PgUp, Home/End (or G) first/last. "
             "v selects a sub-span of the segment: w/b and l/h move its end, W/B its start, "
             "Esc cancels; then apply a code as usual to code that span only.\n"
             "A code's shortcut key (shown [like this] in the codebook panel) applies it. "

@@ -128,7 +128,7 @@ def test_cursor_is_clamped_at_the_ends() -> None:
         assert view.cursor == 11
         await pilot.press("j", "down", "pagedown", "ctrl+d")
         assert view.cursor == 11
-        await pilot.press("g")
+        await pilot.press("home")
         assert view.cursor == 0
         await pilot.press("end")
         assert view.cursor == 11
@@ -172,7 +172,7 @@ def test_filter_shows_only_some_segments_and_skips_the_others() -> None:
         assert view.cursor == 7
         await pilot.press("j", "j", "j")
         assert view.cursor == 9
-        await pilot.press("g")
+        await pilot.press("home")
         assert view.cursor == 0
         await pilot.pause()
         assert app.moved == [2, 7, 9, 0]

@@ -44,7 +44,7 @@ class TranscriptView(TranscriptLines, can_focus=True, inherit_bindings=False):
             "pagedown,ctrl+d", "page(1)", "Page down", show=False, id="page_down", priority=True
         ),
         Binding("pageup,ctrl+u", "page(-1)", "Page up", show=False, id="page_up", priority=True),
-        Binding("home,g", "first", "First segment", show=False, id="first_segment", priority=True),
+        Binding("home", "first", "First segment", show=False, id="first_segment", priority=True),
         Binding("end,G", "last", "Last segment", show=False, id="last_segment", priority=True),
         Binding("v", "select_span", "Select span", id="select_span", priority=True),
         Binding(
