@@ -14,11 +14,11 @@ from qualcode.services.workspace_types import CodebookView, CodeItem
 
 
 def code_label(code: CodeItem) -> Text:
+    """``▌g Name 12``: the shortcut first, so a narrow panel never hides it."""
     text = Text()
     text.append("▌", style=code.color or "grey50")
+    text.append(f"{code.shortcut or ' '} ", style="bold cyan")
     text.append(code.name, style="italic" if code.status == "proposed" else "")
-    if code.shortcut:
-        text.append(f" [{code.shortcut}]", style="cyan")
     if code.count:
         text.append(f" {code.count}", style="dim")
     if code.status == "proposed":
