@@ -54,6 +54,7 @@ def cli(ctx: click.Context, db: str, actor: str | None) -> None:
 
 def _register() -> None:
     from qualcode.cli import (
+        codebook_change_cmds,  # noqa: F401  (adds commands to the codebook and codings groups)
         codebook_cmds,
         coding_cmds,
         import_cmds,
