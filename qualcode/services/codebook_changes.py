@@ -98,6 +98,30 @@ def _new_code(session: Session, name: str, parent_id: int | None, status: str, b
     return code
 
 
+def create_inductive_code(
+    session: Session,
+    actor: str,
+    creator: Coder,
+    name: str,
+    parent_id: int | None,
+    description: str,
+    rationale: str,
+) -> Code:
+    """A new inductive code: active when the lead makes it, else ``creator``'s proposal.
+
+    The one place codes are created outside a codebook import (CLI ``add`` and the TUI).
+    """
+    name = _check_name(name)
+    _check_free(session, name, parent_id)
+    proposal = creator.role != "lead"
+    code = _new_code(session, name, parent_id, "proposed" if proposal else "active", creator)
+    code.description = (description or "").strip()
+    session.flush()
+    action = "propose" if proposal else "create"
+    record(session, actor, action, code, None, snapshot(session, code), rationale)
+    return code
+
+
 def add_code(
     session: Session,
     actor: str,
@@ -107,7 +131,6 @@ def add_code(
     by: str | None = None,
 ) -> tuple[Code, str]:
     """A new inductive code: active when the lead adds it, else a proposal; returns its path."""
-    name = _check_name(name)
     index = CodeIndex.load(session)
     parent = index.resolve(parent_ref) if parent_ref else None
     if parent is not None:
@@ -121,20 +144,14 @@ def add_code(
             f"({actor} is not the project's lead)"
         )
     proposer = ensure_coder(session, proposer_name)
-    parent_id = parent.id if parent is not None else None
-    _check_free(session, name, parent_id)
-    proposal = proposer.role != "lead"
-    code = _new_code(session, name, parent_id, "proposed" if proposal else "active", proposer)
-    code.description = (description or "").strip()
-    session.flush()
-    rationale = f"proposed by {proposer.name}" if proposal else "added by the lead"
-    record(
+    rationale = "added by the lead" if proposer.role == "lead" else f"proposed by {proposer.name}"
+    code = create_inductive_code(
         session,
         actor,
-        "propose" if proposal else "create",
-        code,
-        None,
-        snapshot(session, code),
+        proposer,
+        name,
+        parent.id if parent is not None else None,
+        description,
         rationale,
     )
     return code, CodeIndex.load(session).path(code)

@@ -333,41 +333,13 @@ def create_code(
     session: Session, coder_id: int, name: str, parent_id: int | None, description: str = ""
 ) -> CodeItem:
     """A new inductive code; a non-lead coder's code is a proposal for the lead to review."""
-    name = name.strip()
-    if not name:
-        raise QualcodeError("a code needs a name")
-    if "/" in name:
-        raise QualcodeError("a code name cannot contain '/' (it separates path parts)")
+    from qualcode.services.codebook_changes import create_inductive_code
+
     coder = session.get(Coder, coder_id)
     if coder is None:
         raise QualcodeError("unknown coder")
-    siblings = session.scalars(
-        select(Code).where(
-            Code.parent_id.is_(None) if parent_id is None else Code.parent_id == parent_id
-        )
-    ).all()
-    if any(s.name.casefold() == name.casefold() and s.status != "merged" for s in siblings):
-        raise QualcodeError(f"a code named {name!r} already exists there")
-    code = Code(
-        name=name,
-        parent_id=parent_id,
-        position=max((s.position for s in siblings), default=-1) + 1,
-        kind="inductive",
-        status="active" if coder.role == "lead" else "proposed",
-        description=description.strip(),
-        created_by_id=coder.id,
-    )
-    session.add(code)
-    session.flush()
-    action = "create" if coder.role == "lead" else "propose"
-    codebook_events.record(
-        session,
-        coder.name,
-        action,
-        code,
-        None,
-        codebook_events.snapshot(session, code),
-        "created while coding",
+    code = create_inductive_code(
+        session, coder.name, coder, name, parent_id, description, "created while coding"
     )
     return _code_item(code, CodeIndex.load(session), 0)
 
