@@ -15,7 +15,16 @@ from sqlalchemy.orm import Session
 from qualcode.errors import QualcodeError
 from qualcode.services.codebook_events import current_seq
 from qualcode.services.lookup import CodeIndex, ensure_coder, get_segment, get_transcript
-from qualcode.store.models import Code, Coder, Coding, Progress, Segment, Transcript, utcnow
+from qualcode.store.models import (
+    Code,
+    Coder,
+    Coding,
+    Progress,
+    Segment,
+    Transcript,
+    new_guid,
+    utcnow,
+)
 
 EXPORT_COLUMNS = (
     "coder",
@@ -261,7 +270,7 @@ def import_codings(session: Session, path: Path, mark_as_done: bool = False) -> 
         existing.add(identity)
         pending.append(
             {
-                "guid": _new_guid(),
+                "guid": new_guid(),
                 "transcript_id": transcript.id,
                 "segment_id": segment_id,
                 "start": start,
@@ -283,12 +292,6 @@ def import_codings(session: Session, path: Path, mark_as_done: bool = False) -> 
     return CodingsImport(
         len(pending), already, tuple(sorted(coders)), len(pairs) if mark_as_done else 0
     )
-
-
-def _new_guid() -> str:
-    from qualcode.store.models import new_guid
-
-    return new_guid()
 
 
 def export_codings(session: Session) -> list[tuple[Any, ...]]:

@@ -119,15 +119,14 @@ class QualcodeApp(App[None]):
     def export_codings(self) -> None:
         from pathlib import Path
 
-        from qualcode.export.csv_safe import csv_text
-        from qualcode.export.output import write_private
+        from qualcode.export.output import emit
         from qualcode.services.coding import EXPORT_COLUMNS, export_codings
 
         target = Path.cwd() / "qualcode-codings.csv"
 
         def run(session: Any) -> int:
             rows = export_codings(session)
-            write_private(target, csv_text(EXPORT_COLUMNS, rows))
+            emit(EXPORT_COLUMNS, rows, "csv", target)
             return len(rows)
 
         self.db.submit(run, lambda n: self.notify(f"wrote {n} codings to {target}"), write=False)
