@@ -126,7 +126,8 @@ def read_sources(files: Iterable[Path], options: ImportOptions) -> tuple[list[So
                 f"{seen[source.name]}; import them separately or rename one"
             )
         seen[source.name] = source.origin
-    return sources, warnings
+    # A survey's decoding warning rides on every respondent: say it once.
+    return sources, list(dict.fromkeys(warnings))
 
 
 def _participant_id(session: Session, key: str, cache: dict[str, int]) -> int:

@@ -97,3 +97,11 @@ def test_no_traceback_from_the_installed_command(tmp_path: Path) -> None:
     )
     assert done.returncode == 2
     assert done.stderr.startswith(f"error: {binary}: ") and done.stderr.count("\n") == 1
+
+
+def test_a_survey_read_as_cp1252_warns_once(project: Runner, tmp_path: Path) -> None:
+    survey = tmp_path / "survey.csv"
+    survey.write_bytes("id,answer\n1,caf\xe9 ok\n2,na\xefve\n3,fine\n".encode("cp1252"))
+    result = project("import", "--spacy-model", "blank", "--id-column", "id", str(survey))
+    assert result.ok, result.err
+    assert result.err.count("Windows-1252") == 1
