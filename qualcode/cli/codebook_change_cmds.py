@@ -1,5 +1,5 @@
 """``qualcode codebook add|edit|rename|move|merge|split|retire|accept|reject|tag|diff|history``
-and ``qualcode codings stale``: the codebook as it evolves."""
+and ``qualcode codings stale|recode``: the codebook as it evolves."""
 
 from __future__ import annotations
 
@@ -230,3 +230,17 @@ def codings_stale(context: Context, code: str | None, fmt: str) -> None:
     with context.project().session() as session:
         rows = stale_codings(session, code)
     emit(STALE_COLUMNS, rows, fmt)
+
+
+@codings.command("recode")
+@click.option("--code", default=None, help="Only codings of this split code.")
+@FORMAT_OPTION
+@pass_context
+def codings_recode(context: Context, code: str | None, fmt: str) -> None:
+    """Codings still on codes that were split: each needs one of the new codes."""
+    from qualcode.export.output import emit
+    from qualcode.services.codebook_changes import RECODE_COLUMNS, codings_to_recode
+
+    with context.project().session() as session:
+        rows = codings_to_recode(session, code)
+    emit(RECODE_COLUMNS, rows, fmt)

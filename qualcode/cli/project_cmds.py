@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from qualcode.cli.context import Context, pass_context
+from qualcode.errors import QualcodeError
 
 
 def show_status(context: Context) -> None:
@@ -39,4 +40,51 @@ def status(context: Context) -> None:
     show_status(context)
 
 
-COMMANDS = [init, status]
+class _DryRun(Exception):
+    """Raised inside the transaction to roll a dry run back."""
+
+
+@click.group()
+def project() -> None:
+    """Whole-project operations: merge a coder's offline copy."""
+
+
+@project.command("merge")
+@click.argument("other")
+@click.option("--dry-run", is_flag=True, help="Report what would come in; store nothing.")
+@pass_context
+def project_merge(context: Context, other: str, dry_run: bool) -> None:
+    """Bring in OTHER, a copy of this project coded offline (a file path or a URL).
+
+    Transcripts match by content, codes and codings by GUID; new codes arrive as
+    proposals. Nothing here is overwritten, and merging the same copy twice changes nothing.
+    """
+    from qualcode.services.project_merge import merge_copy, read_copy
+    from qualcode.store.location import locate
+    from qualcode.store.project import open_project
+
+    here = context.project()
+    if locate(other).url == here.location.url:
+        raise QualcodeError(f"{other}: that is this project; give the path of the copy")
+    copy_project = open_project(other)
+    try:
+        with copy_project.session() as copy_session:
+            copy = read_copy(copy_session)
+    finally:
+        copy_project.close()
+    try:
+        with here.transaction() as session:
+            report = merge_copy(session, copy, context.actor)
+            if dry_run:
+                raise _DryRun
+    except _DryRun:
+        pass
+    if dry_run:
+        click.echo("dry run: nothing was stored; a merge would bring in:")
+    else:
+        click.echo(f"merged {copy_project.location.display()}:")
+    for line in report.lines():
+        click.echo(f"  {line}")
+
+
+COMMANDS = [init, status, project]

@@ -141,6 +141,15 @@ def test_split_keeps_codings_for_recoding(mini: Runner, db_url: str) -> None:
         project.close()
     assert [r[:3] for r in rows] == [("P01", 6, "bob"), ("P02", 6, "alice")]
     assert rows[0][4] == "Exposure/Course, Exposure/Self-study"
+    listed = list(csv.DictReader(io.StringIO(_ok(mini, "codings", "recode", "--format", "csv"))))
+    assert [(r["transcript"], r["segment"], r["coder"]) for r in listed] == [
+        ("P01", "6", "bob"),
+        ("P02", "6", "alice"),
+    ]
+    assert listed[0]["split_into"] == "Exposure/Course, Exposure/Self-study"
+    assert _ok(mini, "codings", "recode", "--code", "Risk/News", "--format", "csv").strip() == (
+        "transcript,segment,coder,code,split_into"
+    )
 
 
 def test_proposals_are_accepted_or_rejected(mini: Runner) -> None:
