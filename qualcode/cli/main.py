@@ -57,13 +57,22 @@ def _register() -> None:
         codebook_change_cmds,  # noqa: F401  (adds commands to the codebook and codings groups)
         codebook_cmds,
         coding_cmds,
+        consensus_cmds,
         import_cmds,
         project_cmds,
         tui_cmds,
         view_cmds,
     )
 
-    for module in (project_cmds, import_cmds, codebook_cmds, coding_cmds, view_cmds, tui_cmds):
+    for module in (
+        project_cmds,
+        import_cmds,
+        codebook_cmds,
+        coding_cmds,
+        consensus_cmds,
+        view_cmds,
+        tui_cmds,
+    ):
         for command in module.COMMANDS:
             cli.add_command(command)
 

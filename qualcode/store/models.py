@@ -197,6 +197,29 @@ class Memo(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+class ConsensusDecision(Base):
+    """How the consensus on one segment was reached: by whom, how and when.
+
+    The consensus itself is stored as codings of the special coder ``consensus``; this row
+    records that the segment was decided (also when the decision is "no code").
+    ``how`` is ``auto:all``, ``auto:majority``, ``coder:NAME``, ``union`` or ``edit``.
+    """
+
+    __tablename__ = "consensus_decision"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    transcript_id: Mapped[int] = mapped_column(
+        ForeignKey("transcript.id", ondelete="CASCADE"), index=True
+    )
+    segment_id: Mapped[int] = mapped_column(
+        ForeignKey("segment.id", ondelete="CASCADE"), unique=True
+    )
+    how: Mapped[str] = mapped_column(String(220))
+    actor: Mapped[str] = mapped_column(String(200))
+    note: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
 class CodebookEvent(Base):
     """One codebook change: the codebook at any point is a replay of these."""
 
