@@ -56,6 +56,7 @@ def _register() -> None:
     from qualcode.cli import (
         codebook_change_cmds,  # noqa: F401  (adds commands to the codebook and codings groups)
         codebook_cmds,
+        codebook_merge_cmds,  # noqa: F401  (adds merge-file to the codebook group)
         coding_cmds,
         consensus_cmds,
         import_cmds,

@@ -81,7 +81,7 @@ def import_codebook(session: Session, book: CodebookSpec, actor: str) -> Codeboo
             name=spec.name,
             parent_id=parent_id,
             position=position,
-            kind="descriptive",
+            kind=spec.kind or "descriptive",
             status="active",
             description=spec.description,
             include=spec.include,
@@ -154,6 +154,8 @@ def codebook_tree(session: Session) -> list[dict[str, Any]]:
         for key in (*TEXT_FIELDS, "color", "shortcut"):
             if getattr(code, key):
                 node[key] = getattr(code, key)
+        if code.kind != "descriptive":
+            node["kind"] = code.kind
         if code.status != "active":
             node["status"] = code.status
         node["guid"] = code.guid

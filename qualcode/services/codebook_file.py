@@ -28,6 +28,7 @@ from qualcode.errors import QualcodeError
 
 TEXT_FIELDS = ("description", "include", "exclude", "example")
 ALLOWED_KEYS = {"name", "guid", "color", "shortcut", "children", "status", "kind", *TEXT_FIELDS}
+KINDS = ("descriptive", "inductive")
 COLOR = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
 GUID = re.compile(
     r"^\{?[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\}?$"
@@ -45,6 +46,7 @@ class CodeSpec:
     color: str = ""
     shortcut: str = ""
     guid: str | None = None
+    kind: str = ""
     children: list[CodeSpec] = field(default_factory=list)
 
 
@@ -108,6 +110,9 @@ def _parse_code(raw: Any, where: str, path: Path) -> CodeSpec:
         if not GUID.match(guid):
             raise QualcodeError(f"{path}: {where}: guid {guid!r} is not a GUID")
         spec.guid = guid.strip("{}").lower()
+    spec.kind = _text(raw.get("kind"), where, "kind", path)
+    if spec.kind and spec.kind not in KINDS:
+        raise QualcodeError(f"{path}: {where}: kind {spec.kind!r} is not one of {', '.join(KINDS)}")
     children = raw.get("children") or []
     if not isinstance(children, list):
         raise QualcodeError(f"{path}: {where}: 'children' must be a list of codes")
@@ -135,11 +140,12 @@ def parse_codebook(text: str, path: Path) -> CodebookSpec:
         description=_text(data.get("description"), "top level", "description", path),
         codes=codes,
     )
-    _check_unique(book, path)
+    check_unique(book, path)
     return book
 
 
-def _check_unique(book: CodebookSpec, path: Path) -> None:
+def check_unique(book: CodebookSpec, path: Path) -> None:
+    """Refuse a codebook where a path, a shortcut or a GUID appears twice."""
     paths: dict[str, str] = {}
     shortcuts: dict[str, str] = {}
     guids: dict[str, str] = {}
