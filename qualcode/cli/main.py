@@ -61,6 +61,7 @@ def _register() -> None:
         consensus_cmds,
         import_cmds,
         project_cmds,
+        report_cmds,
         tui_cmds,
         view_cmds,
     )
@@ -73,6 +74,7 @@ def _register() -> None:
         consensus_cmds,
         view_cmds,
         tui_cmds,
+        report_cmds,
     ):
         for command in module.COMMANDS:
             cli.add_command(command)

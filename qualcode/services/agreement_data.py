@@ -25,10 +25,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from qualcode.errors import QualcodeError
-from qualcode.services.lookup import CodeIndex
+from qualcode.services.lookup import CONSENSUS, CodeIndex
 from qualcode.store.models import Code, Coder, Coding, Progress, Segment, Transcript
 
-CONSENSUS = "consensus"
 UNITS = ("segment", "transcript")
 
 
@@ -230,11 +229,7 @@ def reliability_data(
             code_of.setdefault(cid, []).append(ri)
     # a code merged away counts as the code it was merged into
     for code in index.by_id.values():
-        target = code
-        seen: set[int] = set()
-        while target.merged_into_id is not None and target.id not in seen:
-            seen.add(target.id)
-            target = index.by_id[target.merged_into_id]
+        target = index.target(code)
         if target.id != code.id and target.id in code_of:
             code_of.setdefault(code.id, []).extend(code_of[target.id])
 
@@ -271,4 +266,72 @@ def reliability_data(
         unit_segments=np.asarray(unit_segments, dtype=np.int64),
         done=done_mask,
         present=present,
+    )
+
+
+@dataclass
+class SpanData:
+    """Free character spans for unitizing agreement (``--unit span``).
+
+    The transcripts every chosen coder finished are laid end to end as one continuum
+    (transcript ``i`` starts at ``offsets[i]``), so spans from different transcripts never
+    touch. ``spans[coder]`` holds ``(start, end, row)`` with ``row`` an index into ``codes``.
+    """
+
+    coders: list[str]
+    codes: list[CodeRow]
+    transcripts: list[str]
+    offsets: list[int]
+    length: int
+    spans: dict[str, list[tuple[int, int, int]]]
+
+
+def span_data(
+    session: Session, coders: str | None = None, codes: str | None = None, level: str = "code"
+) -> SpanData:
+    """The spans of the chosen coders on the transcripts that all of them finished."""
+    chosen, done = choose_coders(session, coders)
+    if not coders:
+        # the coders who share the most finished transcripts with the others
+        chosen = [c for c in chosen if done.get(c)]
+    common = set.intersection(*(done.get(c, set()) for c in chosen))
+    if not common:
+        raise QualcodeError(
+            f"--unit span compares transcripts that every chosen coder finished; "
+            f"{', '.join(chosen)} have none in common (choose coders with --coders)"
+        )
+    index = CodeIndex.load(session)
+    rows = choose_codes(session, index, codes, level)
+    row_of: dict[int, list[int]] = {}
+    for ri, (_row, ids) in enumerate(rows):
+        for cid in ids:
+            row_of.setdefault(cid, []).append(ri)
+    transcripts = sorted(
+        session.execute(
+            select(Transcript.id, Transcript.name, Transcript.text).where(Transcript.id.in_(common))
+        ).all(),
+        key=lambda r: r[1],
+    )
+    offsets: dict[int, int] = {}
+    position = 0
+    for tid, _name, text in transcripts:
+        offsets[tid] = position
+        position += len(text)
+    names = dict(session.execute(select(Coder.id, Coder.name).where(Coder.name.in_(chosen))).all())
+    spans: dict[str, list[tuple[int, int, int]]] = {c: [] for c in chosen}
+    query = select(
+        Coding.coder_id, Coding.transcript_id, Coding.start, Coding.end, Coding.code_id
+    ).where(Coding.transcript_id.in_(common), Coding.coder_id.in_(list(names)))
+    for coder_id, tid, start, end, code_id in session.execute(query):
+        for ri in row_of.get(code_id, []):
+            spans[names[coder_id]].append((offsets[tid] + start, offsets[tid] + end, ri))
+    for found in spans.values():
+        found.sort()
+    return SpanData(
+        coders=chosen,
+        codes=[r for r, _ in rows],
+        transcripts=[name for _tid, name, _text in transcripts],
+        offsets=[offsets[tid] for tid, _n, _t in transcripts],
+        length=position,
+        spans=spans,
     )

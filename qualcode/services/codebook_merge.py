@@ -26,7 +26,7 @@ from qualcode.services.codebook_file import (
     check_unique,
     read_codebook,
 )
-from qualcode.services.lookup import CodeIndex
+from qualcode.services.lookup import CodeIndex, merge_target
 from qualcode.store.models import Code
 
 CONFLICT_COLUMNS = ("code", "field", "ours", "theirs")
@@ -134,13 +134,7 @@ class _Merger:
 
     def _follow(self, code: Code) -> tuple[Code, bool]:
         """The live code a merged code now stands for; True when a merge was followed."""
-        seen: set[int] = set()
-        current = code
-        while current.status == "merged" and current.merged_into_id is not None:
-            if current.id in seen or current.merged_into_id not in self.codes:
-                break
-            seen.add(current.id)
-            current = self.codes[current.merged_into_id]
+        current = merge_target(code, self.codes)
         return current, current is not code
 
     def _match(self, spec: CodeSpec, parent: Code | None) -> Code | None:

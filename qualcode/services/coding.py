@@ -47,10 +47,7 @@ def usable_code(index: CodeIndex, ref: str, coder: Coder) -> Code:
 
 def check_usable(index: CodeIndex, code: Code, coder: Coder) -> Code:
     """``code``, or the code it was merged into; refuses retired codes and others' proposals."""
-    seen: set[int] = set()
-    while code.status == "merged" and code.merged_into_id is not None and code.id not in seen:
-        seen.add(code.id)
-        code = index.by_id[code.merged_into_id]
+    code = index.target(code)
     if code.status == "retired":
         raise QualcodeError(f"code {index.path(code)!r} is retired; choose another code")
     if code.status == "proposed" and coder.role != "lead" and code.created_by_id != coder.id:

@@ -17,11 +17,16 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from qualcode.errors import QualcodeError
-from qualcode.services.agreement_data import CONSENSUS, ReliabilityData, reliability_data
+from qualcode.services.agreement_data import ReliabilityData, reliability_data
 from qualcode.services.codebook_events import current_seq
-from qualcode.services.lookup import CodeIndex, get_coder, get_segment, get_transcript
+from qualcode.services.lookup import (
+    CONSENSUS,
+    CodeIndex,
+    get_coder,
+    get_segment,
+    get_transcript,
+)
 from qualcode.store.models import (
-    Code,
     Coder,
     Coding,
     ConsensusDecision,
@@ -259,8 +264,7 @@ def set_consensus(
                 raise QualcodeError(f"consensus set: code {index.path(code)!r} is {code.status}")
             chosen.add(code.id)
         how = "edit"
-    live = {c.id: c for c in index.by_id.values()}
-    chosen = {_live_target(live, code_id) for code_id in chosen}
+    chosen = {index.target(index.by_id[code_id]).id for code_id in chosen}
     _store(
         session,
         actor,
@@ -271,16 +275,7 @@ def set_consensus(
     )
     with suppress(QualcodeError):  # progress is a convenience; the decision is stored
         _update_progress(session, reliability_data(session, coders=coders, unit="segment"))
-    return how, sorted(index.path(live[c]) for c in chosen)
-
-
-def _live_target(codes: dict[int, Code], code_id: int) -> int:
-    code = codes[code_id]
-    seen: set[int] = set()
-    while code.merged_into_id is not None and code.id not in seen:
-        seen.add(code.id)
-        code = codes[code.merged_into_id]
-    return code.id
+    return how, sorted(index.path(index.by_id[c]) for c in chosen)
 
 
 DISAGREEMENT_COLUMNS = ("transcript", "segment", "code", "applied_by", "not_by", "decided")

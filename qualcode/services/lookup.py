@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from qualcode.errors import QualcodeError
 from qualcode.store.models import Code, Coder, Segment, Transcript
+
+CONSENSUS = "consensus"  # the special coder holding the lead's consensus codings
 
 
 def get_coder(session: Session, name: str) -> Coder | None:
@@ -53,6 +55,20 @@ def get_segment(session: Session, transcript: Transcript, ordinal: int) -> Segme
             f"transcript {transcript.name!r} has no segment {ordinal}; it has segments 1–{count}"
         )
     return segment
+
+
+def merge_target(code: Code, by_id: Mapping[int, Code]) -> Code:
+    """The code ``code`` stands for now: a merged code leads to the code it was merged into."""
+    seen: set[int] = set()
+    while (
+        code.status == "merged"
+        and code.merged_into_id is not None
+        and code.merged_into_id in by_id
+        and code.id not in seen
+    ):
+        seen.add(code.id)
+        code = by_id[code.merged_into_id]
+    return code
 
 
 class CodeIndex:
@@ -107,6 +123,10 @@ class CodeIndex:
         if code is None:
             raise QualcodeError(f"no code named {ref!r}; 'qualcode codebook list' shows the codes")
         return code
+
+    def target(self, code: Code) -> Code:
+        """See :func:`merge_target`."""
+        return merge_target(code, self.by_id)
 
     def theme(self, code: Code) -> Code:
         current = code

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from qualcode.errors import QualcodeError
 from qualcode.services.codebook_events import record, snapshot
-from qualcode.services.lookup import get_coder
+from qualcode.services.lookup import get_coder, merge_target
 from qualcode.store.bulk import insert_rows
 from qualcode.store.models import (
     Code,
@@ -409,7 +409,7 @@ class _Merger:
                     code = self._propose(item, local)
                     local[code.guid.lower()] = code
                     by_id[code.id] = code
-                self.code_ids[copy_id] = _follow_merges(code, by_id).id
+                self.code_ids[copy_id] = merge_target(code, by_id).id
                 del pending[copy_id]
                 progressed = True
             if not progressed:  # a cycle in the copy's tree: cannot happen with our writes
@@ -600,14 +600,6 @@ def _count(values: Any) -> dict[Any, int]:
     for value in values:
         counts[value] = counts.get(value, 0) + 1
     return counts
-
-
-def _follow_merges(code: Code, by_id: dict[int, Code]) -> Code:
-    seen: set[int] = set()
-    while code.status == "merged" and code.merged_into_id is not None and code.id not in seen:
-        seen.add(code.id)
-        code = by_id[code.merged_into_id]
-    return code
 
 
 def _path(code: Code, local: dict[str, Code]) -> str:
