@@ -70,7 +70,7 @@ class QualcodeApp(App[None]):
             seen.add(binding.id or key)
             rows.append((self.get_key_display(binding), binding.description, binding.id or ""))
         rows.sort(key=lambda row: row[2])
-        extra = (
+        extra = getattr(self.screen, "HELP_TEXT", "") or (
             "Motion: j/k or ↓/↑ next/previous segment, PgDn/PgUp, Home/End (or G) first/last. "
             "v selects a sub-span of the segment: w/b and l/h move its end, W/B its start, "
             "Esc cancels; then apply a code as usual to code that span only.\n"
@@ -109,6 +109,11 @@ class QualcodeApp(App[None]):
             "Open the codebook",
             "focus the codebook panel",
             lambda: coding.query_one("#code-tree").focus(),
+        )
+        yield SystemCommand(
+            "Codebook screen",
+            "definitions, history, the proposals queue; the lead's codebook changes",
+            coding.action_codebook_screen,
         )
         yield SystemCommand(
             "Export codings to CSV",

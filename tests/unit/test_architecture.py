@@ -14,6 +14,7 @@ CORE = {
     "qualcode.services.importing": {"textual", "spacy", "pandas"},
     "qualcode.services.coding": {"textual", "spacy", "pandas"},
     "qualcode.services.codebook": {"textual", "spacy", "pandas"},
+    "qualcode.services.codebook_review": {"textual", "spacy", "pandas"},
     "qualcode.store.project": {"textual", "spacy", "alembic"},
     "qualcode.export.csv_safe": {"sqlalchemy", "textual"},
     "qualcode.cli.main": {"textual", "spacy", "pandas", "alembic", "docx", "sqlalchemy"},

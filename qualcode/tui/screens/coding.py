@@ -84,6 +84,8 @@ class CodingScreen(Screen[None]):
             id="next_transcript",
         ),
         Binding("A", "toggle_all", "All coders", id="toggle_all"),
+        Binding("S", "saturation", "Saturation", id="saturation", show=False),
+        Binding("C", "codebook_screen", "Codebook screen", show=False, id="codebook_screen"),
     ]
 
     def __init__(self, db: DbRunner, coder: str, transcript: str | None = None) -> None:
@@ -264,8 +266,9 @@ class CodingScreen(Screen[None]):
 
     def _poll(self) -> None:
         """Other coders' codebook changes (and, in the lead's view, their codings) appear."""
-        if self.coder is None or self.db.pending:
-            return
+        top = self.app.screen
+        if self.coder is None or self.db.pending or (top is not self and not top.is_modal):
+            return  # (not while a full screen, e.g. the codebook screen, covers this one)
         seq = self.codebook.seq
 
         def check(session: Session) -> int:
@@ -507,6 +510,16 @@ class CodingScreen(Screen[None]):
             return self.coder is not None and self.coder.is_lead
         return True
 
+    def action_codebook_screen(self) -> None:
+        """The codebook screen; the panel reloads when the codebook was changed there."""
+        from qualcode.tui.screens.codebook_screen import CodebookScreen
+
+        def closed(changed: bool | None) -> None:
+            if changed:
+                self._refresh("codebook updated")
+
+        self.app.push_screen(CodebookScreen(self.db, self.coder_name), closed)
+
     def action_toggle_all(self) -> None:
         if self.coder is None:
             return
@@ -515,6 +528,14 @@ class CodingScreen(Screen[None]):
             return
         self.show_all = not self.show_all
         self._refresh("showing all coders' codings" if self.show_all else "showing your codings")
+
+    def action_saturation(self) -> None:
+        """Code saturation: new codes per transcript (the coder's own; the lead can see all)."""
+        if self.coder is None:
+            return
+        from qualcode.tui.screens.saturation_screen import SaturationScreen
+
+        self.app.push_screen(SaturationScreen(self.db, self.coder))
 
     # ---- filters (command palette) --------------------------------------------------------
 
