@@ -18,11 +18,13 @@ def code_label(code: CodeItem) -> Text:
     text = Text()
     text.append("▌", style=code.color or "grey50")
     text.append(f"{code.shortcut or ' '} ", style="bold cyan")
-    text.append(code.name, style="italic" if code.status == "proposed" else "")
+    ended = code.status in ("retired", "merged")
+    style = "italic" if code.status == "proposed" else "dim strike" if ended else ""
+    text.append(code.name, style=style)
     if code.count:
         text.append(f" {code.count}", style="dim")
-    if code.status == "proposed":
-        text.append(" proposed", style="dim yellow")
+    if code.status != "active":
+        text.append(f" {code.status}", style="dim yellow" if not ended else "dim")
     return text
 
 
