@@ -54,6 +54,7 @@ def cli(ctx: click.Context, db: str, actor: str | None) -> None:
 
 def _register() -> None:
     from qualcode.cli import (
+        agreement_cmds,
         codebook_change_cmds,  # noqa: F401  (adds commands to the codebook and codings groups)
         codebook_cmds,
         codebook_merge_cmds,  # noqa: F401  (adds merge-file to the codebook group)
@@ -72,6 +73,7 @@ def _register() -> None:
         codebook_cmds,
         coding_cmds,
         consensus_cmds,
+        agreement_cmds,
         view_cmds,
         tui_cmds,
         report_cmds,

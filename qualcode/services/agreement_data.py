@@ -291,9 +291,14 @@ def span_data(
 ) -> SpanData:
     """The spans of the chosen coders on the transcripts that all of them finished."""
     chosen, done = choose_coders(session, coders)
-    if not coders:
-        # the coders who share the most finished transcripts with the others
-        chosen = [c for c in chosen if done.get(c)]
+    if not coders:  # by default, the coders who share a finished transcript with another
+        shared = {
+            t
+            for c in chosen
+            for t in done.get(c, set())
+            if sum(t in done.get(o, set()) for o in chosen) >= 2
+        }
+        chosen = [c for c in chosen if done.get(c, set()) & shared]
     common = set.intersection(*(done.get(c, set()) for c in chosen))
     if not common:
         raise QualcodeError(
