@@ -54,6 +54,7 @@ def cli(ctx: click.Context, db: str, actor: str | None) -> None:
 
 def _register() -> None:
     from qualcode.cli import (
+        admin_cmds,
         agreement_cmds,
         codebook_change_cmds,  # noqa: F401  (adds commands to the codebook and codings groups)
         codebook_cmds,
@@ -69,6 +70,7 @@ def _register() -> None:
 
     for module in (
         project_cmds,
+        admin_cmds,
         import_cmds,
         codebook_cmds,
         coding_cmds,

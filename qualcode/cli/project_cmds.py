@@ -46,7 +46,7 @@ class _DryRun(Exception):
 
 @click.group()
 def project() -> None:
-    """Whole-project operations: merge a coder's offline copy."""
+    """Whole-project operations: merge a coder's offline copy, copy to another database."""
 
 
 @project.command("merge")
@@ -85,6 +85,18 @@ def project_merge(context: Context, other: str, dry_run: bool) -> None:
         click.echo(f"merged {copy_project.location.display()}:")
     for line in report.lines():
         click.echo(f"  {line}")
+
+
+@project.command("copy")
+@click.option("--to", "to", required=True, help="A new SQLite file path or postgresql:// URL.")
+@pass_context
+def project_copy(context: Context, to: str) -> None:
+    """Copy the whole project, losslessly, to a new SQLite file or an empty PostgreSQL
+    database (how a team moves a project onto a server, or takes it off one)."""
+    from qualcode.services.project_copy import copy_project
+
+    report = copy_project(context.project(), to)
+    click.echo(f"copied {report.total} rows in {len(report.rows)} tables to {report.target}")
 
 
 COMMANDS = [init, status, project]

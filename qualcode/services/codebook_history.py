@@ -19,6 +19,7 @@ from qualcode.store.models import (
     Coding,
     Segment,
     Transcript,
+    iso_utc,
 )
 
 HISTORY_COLUMNS = ("at", "actor", "action", "code", "rationale", "before", "after", "seq")
@@ -72,7 +73,7 @@ def history_rows(session: Session, code_ref: str | None = None) -> list[tuple[An
         name = after.get("name") or before.get("name") or event.code_guid
         rows.append(
             (
-                event.at.isoformat(timespec="seconds"),
+                iso_utc(event.at),
                 event.actor,
                 event.action,
                 name,

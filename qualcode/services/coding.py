@@ -22,6 +22,7 @@ from qualcode.store.models import (
     Progress,
     Segment,
     Transcript,
+    iso_utc,
     new_guid,
     utcnow,
 )
@@ -344,4 +345,4 @@ def export_codings(session: Session) -> list[tuple[Any, ...]]:
 
 
 def _iso(value: datetime) -> str:
-    return value.isoformat(timespec="seconds")
+    return iso_utc(value)

@@ -1,0 +1,95 @@
+"""``qualcode coders add|list``, ``check``, ``backup FILE`` and ``db upgrade``."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from qualcode.cli.context import FORMAT_OPTION, Context, pass_context
+
+
+@click.group()
+def coders() -> None:
+    """The project's coders and their roles (lead or coder)."""
+
+
+@coders.command("add")
+@click.argument("name")
+@click.option(
+    "--role", type=click.Choice(["lead", "coder"]), default="coder", show_default=True
+)
+@pass_context
+def coders_add(context: Context, name: str, role: str) -> None:
+    """Register a coder (the lead's command); for an existing coder, change the role."""
+    from qualcode.services.coders import add_coder
+
+    with context.project().transaction() as session:
+        message = add_coder(session, context.actor, name, role)
+    click.echo(message)
+
+
+@coders.command("list")
+@FORMAT_OPTION
+@pass_context
+def coders_list(context: Context, fmt: str) -> None:
+    """Every coder with role, codings and finished transcripts."""
+    from qualcode.export.output import emit
+    from qualcode.services.coders import CODER_COLUMNS, coder_rows
+
+    with context.project().session() as session:
+        rows = coder_rows(session)
+    emit(CODER_COLUMNS, rows, fmt)
+
+
+@click.command()
+@pass_context
+def check(context: Context) -> None:
+    """Check the project's integrity and report in plain words (exit 1 on problems)."""
+    from qualcode.services.maintenance import check_project
+
+    report = check_project(context.project())
+    for line in report.checked:
+        click.echo(f"checked: {line}")
+    if report.ok:
+        click.echo("no problems found")
+        return
+    for line in report.problems:
+        click.echo(f"problem: {line}")
+    click.echo(
+        f"{len(report.problems)} problem(s) found; keep a backup ('qualcode backup FILE') "
+        "before changing anything, and report them",
+        err=True,
+    )
+    sys.exit(1)
+
+
+@click.command()
+@click.argument("file", type=click.Path(path_type=Path))
+@pass_context
+def backup(context: Context, file: Path) -> None:
+    """Write a consistent copy of the project to FILE (a new SQLite file), even while others
+    are writing."""
+    from qualcode.services.maintenance import backup as make_backup
+
+    click.echo(make_backup(context.project(), file))
+
+
+@click.group()
+def db() -> None:
+    """The project database's schema."""
+
+
+@db.command("upgrade")
+@pass_context
+def db_upgrade(context: Context) -> None:
+    """Upgrade the project's schema to this version of qualcode (after a backup copy)."""
+    from qualcode.store.migrate import HEAD_REVISION
+
+    project = context.project()  # opening upgrades an older schema and notes it
+    if not project.notes:
+        click.echo(f"the schema is current ({HEAD_REVISION})")
+
+
+COMMANDS = [coders, check, backup, db]
