@@ -103,7 +103,7 @@ def choose_coders(session: Session, coders: str | None) -> tuple[list[str], dict
 
 
 def choose_codes(
-    session: Session, index: CodeIndex, codes: str | None, level: str
+    session: Session, index: CodeIndex, codes: str | list[str] | None, level: str
 ) -> list[tuple[CodeRow, set[int]]]:
     """Rows to report, each with the code ids it counts (a theme counts its whole subtree)."""
     ordered = index.ordered()
@@ -126,7 +126,8 @@ def choose_codes(
         return CodeRow(code.id, index.path(code), index.theme(code).name, code.status)
 
     if codes:
-        picked = [index.resolve(ref) for ref in _split(codes)]
+        refs = _split(codes) if isinstance(codes, str) else codes
+        picked = [index.resolve(ref) for ref in refs]
         if level == "theme":
             return [(row(c), subtree(c.id)) for c in picked]
         return [(row(c), {c.id}) for c in picked]
@@ -148,7 +149,7 @@ def choose_codes(
 def reliability_data(
     session: Session,
     coders: str | None = None,
-    codes: str | None = None,
+    codes: str | list[str] | None = None,
     level: str = "code",
     unit: str = "segment",
 ) -> ReliabilityData:
@@ -287,7 +288,10 @@ class SpanData:
 
 
 def span_data(
-    session: Session, coders: str | None = None, codes: str | None = None, level: str = "code"
+    session: Session,
+    coders: str | None = None,
+    codes: str | list[str] | None = None,
+    level: str = "code",
 ) -> SpanData:
     """The spans of the chosen coders on the transcripts that all of them finished."""
     chosen, done = choose_coders(session, coders)

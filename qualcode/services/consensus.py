@@ -288,7 +288,8 @@ def disagreements(
     undecided_only: bool = False,
 ) -> list[tuple[str, int, str, str, str, str]]:
     """Each (segment, code) the coders disagree on, with who applied it and who did not."""
-    data = reliability_data(session, coders=coders, codes=code_ref, unit="segment")
+    refs = [code_ref] if code_ref else None  # one code, even if its name has a comma
+    data = reliability_data(session, coders=coders, codes=refs, unit="segment")
     decided = decided_segments(session)
     rows: list[tuple[str, int, str, str, str, str]] = []
     applied = data.present.sum(axis=1)

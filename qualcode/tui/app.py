@@ -116,6 +116,11 @@ class QualcodeApp(App[None]):
             coding.action_codebook_screen,
         )
         yield SystemCommand(
+            "Agreement and consensus",
+            "agreement per code; the lead reviews disagreements and records the consensus",
+            coding.action_agreement_screen,
+        )
+        yield SystemCommand(
             "Export codings to CSV",
             "write qualcode-codings.csv in the current folder",
             self.export_codings,

@@ -15,6 +15,7 @@ CORE = {
     "qualcode.services.coding": {"textual", "spacy", "pandas"},
     "qualcode.services.codebook": {"textual", "spacy", "pandas"},
     "qualcode.services.codebook_review": {"textual", "spacy", "pandas"},
+    "qualcode.services.consensus_review": {"textual", "spacy", "pandas"},
     "qualcode.store.project": {"textual", "spacy", "alembic"},
     "qualcode.export.csv_safe": {"sqlalchemy", "textual"},
     "qualcode.cli.main": {"textual", "spacy", "pandas", "alembic", "docx", "sqlalchemy"},

@@ -86,6 +86,7 @@ class CodingScreen(Screen[None]):
         Binding("A", "toggle_all", "All coders", id="toggle_all"),
         Binding("S", "saturation", "Saturation", id="saturation", show=False),
         Binding("C", "codebook_screen", "Codebook screen", show=False, id="codebook_screen"),
+        Binding("K", "agreement_screen", "Agreement", show=False, id="agreement_screen"),
     ]
 
     def __init__(self, db: DbRunner, coder: str, transcript: str | None = None) -> None:
@@ -536,6 +537,14 @@ class CodingScreen(Screen[None]):
         from qualcode.tui.screens.saturation_screen import SaturationScreen
 
         self.app.push_screen(SaturationScreen(self.db, self.coder))
+
+    def action_agreement_screen(self) -> None:
+        """Agreement per code; the lead reviews the disagreements and records consensus."""
+        if self.coder is None:
+            return
+        from qualcode.tui.screens.agreement_screen import AgreementScreen
+
+        self.app.push_screen(AgreementScreen(self.db, self.coder))
 
     # ---- filters (command palette) --------------------------------------------------------
 
