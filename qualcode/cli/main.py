@@ -89,8 +89,15 @@ _register()
 
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI: user errors print one line ``error: …`` and exit with status 2."""
+    from qualcode.store.retry import StillBusy, retrying
+
     try:
-        cli.main(args=argv, prog_name="qualcode", standalone_mode=False)
+        # A command met another writer (locked, serialization failure, a same-moment
+        # duplicate): it stored nothing, so it runs again, with backoff, for a bounded time.
+        retrying(lambda: cli.main(args=argv, prog_name="qualcode", standalone_mode=False))
+    except StillBusy as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
     except QualcodeError as exc:
         click.echo(f"error: {exc.message}", err=True)
         sys.exit(2)

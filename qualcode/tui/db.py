@@ -27,6 +27,9 @@ if TYPE_CHECKING:
     from qualcode.store.project import Project
 
 
+RETRY_SECONDS = 20.0  # a key press should not wait longer than this for other writers
+
+
 @dataclass
 class _Job:
     run: Callable[[Session], Any]
@@ -36,8 +39,12 @@ class _Job:
 
 
 def describe_error(exc: BaseException) -> str:
+    from qualcode.store.retry import StillBusy
+
     if isinstance(exc, QualcodeError):
         return exc.message
+    if isinstance(exc, StillBusy):
+        return str(exc).replace("this command", "this change")
     from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
     if isinstance(exc, IntegrityError):
@@ -117,14 +124,19 @@ class DbRunner:
         if self._project is not None and isinstance(self._source, str):
             self._project.close()
 
+    def _once(self, job: _Job) -> Any:
+        if job.write:
+            with self.project.transaction() as session:
+                return job.run(session)
+        with self.project.session() as session:
+            return job.run(session)
+
     def _run(self, job: _Job) -> None:
+        from qualcode.store.retry import retrying
+
         try:
-            if job.write:
-                with self.project.transaction() as session:
-                    result = job.run(session)
-            else:
-                with self.project.session() as session:
-                    result = job.run(session)
+            # another coder's write in the way: the job stored nothing and runs again
+            result = retrying(lambda: self._once(job), bound=RETRY_SECONDS)
         except Exception as exc:  # every failure becomes a notification
             message = describe_error(exc)
             if job.failed is not None:
