@@ -17,9 +17,7 @@ def coders() -> None:
 
 @coders.command("add")
 @click.argument("name")
-@click.option(
-    "--role", type=click.Choice(["lead", "coder"]), default="coder", show_default=True
-)
+@click.option("--role", type=click.Choice(["lead", "coder"]), default="coder", show_default=True)
 @pass_context
 def coders_add(context: Context, name: str, role: str) -> None:
     """Register a coder (the lead's command); for an existing coder, change the role."""
@@ -92,4 +90,29 @@ def db_upgrade(context: Context) -> None:
         click.echo(f"the schema is current ({HEAD_REVISION})")
 
 
-COMMANDS = [coders, check, backup, db]
+@click.command("log")
+@click.option("--actor", default=None, help="Only what this person did.")
+@click.option("--since", default=None, help="Only from this date (YYYY-MM-DD) on.")
+@click.option("--limit", type=int, default=200, show_default=True, help="At most this many.")
+@FORMAT_OPTION
+@pass_context
+def log(context: Context, actor: str | None, since: str | None, limit: int, fmt: str) -> None:
+    """Who changed what, newest first: codings, imports, merges, consensus, the codebook."""
+    from datetime import UTC, datetime
+
+    from qualcode.errors import QualcodeError
+    from qualcode.export.output import emit
+    from qualcode.services.audit import LOG_COLUMNS, log_rows
+
+    start = None
+    if since:
+        try:
+            start = datetime.fromisoformat(since).replace(tzinfo=UTC)
+        except ValueError:
+            raise QualcodeError(f"--since {since}: give a date as YYYY-MM-DD") from None
+    with context.project().session() as session:
+        rows = log_rows(session, actor, start, limit)
+    emit(LOG_COLUMNS, rows, fmt)
+
+
+COMMANDS = [coders, check, backup, db, log]

@@ -22,6 +22,7 @@ class Context:
             from qualcode.store.project import open_project
 
             self._project = open_project(self.db)
+            self._project.actor = self.actor
             for note in self._project.notes:
                 click.echo(f"note: {note}", err=True)
         return self._project

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from qualcode.errors import QualcodeError
 from qualcode.services import codebook_events
+from qualcode.services.audit import audit
 from qualcode.services.codebook_file import TEXT_FIELDS, CodebookSpec, CodeSpec, dump_yaml
 from qualcode.services.lookup import CodeIndex
 from qualcode.store.models import Code, Coding, ProjectInfo
@@ -110,6 +111,8 @@ def import_codebook(session: Session, book: CodebookSpec, actor: str) -> Codeboo
     if book.name and session.get(ProjectInfo, "codebook_name") is None:
         session.add(ProjectInfo(key="codebook_name", value=book.name))
         session.add(ProjectInfo(key="codebook_description", value=book.description))
+    if report.added:
+        audit(session, "import codebook", book.name, f"{len(report.added)} code(s) added")
     return report
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from qualcode.errors import QualcodeError
+from qualcode.services.audit import audit
 from qualcode.services.codebook_changes import LIVE, require_lead
 from qualcode.services.codebook_events import record, snapshot
 from qualcode.services.codebook_file import (
@@ -273,4 +274,6 @@ def merge_codebook(session: Session, book: CodebookSpec, actor: str, source: str
     """Merge ``book`` (read from ``source``) into the project; the actor must be the lead."""
     if not book.codes:
         raise QualcodeError(f"{source}: the codebook has no codes")
-    return _Merger(session, actor, source).merge(book)
+    report = _Merger(session, actor, source).merge(book)
+    audit(session, "merge codebook", source, f"{len(report.added)} added")
+    return report

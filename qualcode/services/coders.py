@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from qualcode.errors import QualcodeError
+from qualcode.services.audit import audit
 from qualcode.services.lookup import CONSENSUS, get_coder
 from qualcode.store.models import Coder, Coding, Progress
 
@@ -38,6 +39,7 @@ def add_coder(session: Session, actor: str, name: str, role: str) -> str:
     if coder is None:
         session.add(Coder(name=name, role=role))
         session.flush()
+        audit(session, "add coder", name, role)
         return f"added {name} ({role})"
     if coder.role == role:
         return f"{name} is already a {role}"
@@ -49,6 +51,7 @@ def add_coder(session: Session, actor: str, name: str, role: str) -> str:
             )
     coder.role = role
     session.flush()
+    audit(session, "role", name, role)
     return f"{name} is now a {role}"
 
 

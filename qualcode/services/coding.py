@@ -13,6 +13,7 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from qualcode.errors import QualcodeError
+from qualcode.services.audit import audit, require_own_or_lead
 from qualcode.services.codebook_events import current_seq
 from qualcode.services.lookup import CodeIndex, ensure_coder, get_segment, get_transcript
 from qualcode.store.models import (
@@ -90,6 +91,7 @@ def apply_code(
     memo: str = "",
 ) -> ApplyResult:
     """Apply a code to a whole segment; applying it again is a no-op."""
+    require_own_or_lead(session, coder_name, "apply")
     coder = ensure_coder(session, coder_name)
     transcript = get_transcript(session, transcript_name)
     segment = get_segment(session, transcript, ordinal)
@@ -99,6 +101,10 @@ def apply_code(
         session, coder, transcript, segment, segment.start, segment.end, code, memo
     )
     set_progress(session, coder, transcript, "in_progress")
+    if created:
+        audit(
+            session, "apply", f"{transcript.name} #{ordinal}", f"{index.path(code)} by {coder.name}"
+        )
     return ApplyResult(created, coder.name, transcript.name, ordinal, index.path(code))
 
 
@@ -148,6 +154,7 @@ def unapply_code(
     session: Session, coder_name: str, transcript_name: str, ordinal: int, code_ref: str
 ) -> int:
     """Remove the coder's codings of a code on a segment (its spans too); returns how many."""
+    require_own_or_lead(session, coder_name, "unapply")
     coder = ensure_coder(session, coder_name)
     transcript = get_transcript(session, transcript_name)
     segment = get_segment(session, transcript, ordinal)
@@ -159,16 +166,21 @@ def unapply_code(
             Coding.coder_id == coder.id,
         )
     )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    removed = int(result.rowcount or 0)  # type: ignore[attr-defined]
+    if removed:
+        audit(session, "unapply", f"{transcript.name} #{ordinal}", f"{code_ref} by {coder.name}")
+    return removed
 
 
 def mark_done(session: Session, coder_name: str, transcript_names: list[str]) -> list[str]:
+    require_own_or_lead(session, coder_name, "done")
     coder = ensure_coder(session, coder_name)
     done = []
     for name in transcript_names:
         transcript = get_transcript(session, name)
         set_progress(session, coder, transcript, "done")
         done.append(transcript.name)
+    audit(session, "done", ", ".join(done), f"by {coder.name}")
     return done
 
 
@@ -215,6 +227,7 @@ def import_codings(session: Session, path: Path, mark_as_done: bool = False) -> 
         try:
             name = row["coder"]
             if name not in coders:
+                require_own_or_lead(session, name, "codings import")
                 coders[name] = ensure_coder(session, name)
             coder = coders[name]
             tname = row["transcript"]
@@ -287,6 +300,7 @@ def import_codings(session: Session, path: Path, mark_as_done: bool = False) -> 
     for coder_id, transcript_id in sorted(pairs):
         status = "done" if mark_as_done else "in_progress"
         set_progress(session, by_id[coder_id], tby_id[transcript_id], status)
+    audit(session, "import codings", path.name, f"{len(pending)} added, {already} already there")
     return CodingsImport(
         len(pending), already, tuple(sorted(coders)), len(pairs) if mark_as_done else 0
     )

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from qualcode.errors import QualcodeError
 from qualcode.services.agreement_data import ReliabilityData, reliability_data
+from qualcode.services.audit import audit
 from qualcode.services.codebook_events import current_seq
 from qualcode.services.lookup import (
     CONSENSUS,
@@ -209,6 +210,7 @@ def auto_consensus(
         (open_units & ~np.isin(data.unit_segments, list(decided_segments(session)))).sum()
     )
     _update_progress(session, data)
+    audit(session, f"consensus auto:{rule}", "", f"{report.decided} segment(s) decided")
     return report
 
 
@@ -275,7 +277,9 @@ def set_consensus(
     )
     with suppress(QualcodeError):  # progress is a convenience; the decision is stored
         _update_progress(session, reliability_data(session, coders=coders, unit="segment"))
-    return how, sorted(index.path(index.by_id[c]) for c in chosen)
+    paths = sorted(index.path(index.by_id[c]) for c in chosen)
+    audit(session, "consensus", f"{transcript.name} #{ordinal}", f"{how}: {', '.join(paths)}")
+    return how, paths
 
 
 DISAGREEMENT_COLUMNS = ("transcript", "segment", "code", "applied_by", "not_by", "decided")

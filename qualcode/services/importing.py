@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from qualcode.errors import QualcodeError
 from qualcode.ingest.model import Document, SegmentSpan
+from qualcode.services.audit import audit
 from qualcode.services.remap import OffsetMap
 from qualcode.store.bulk import insert_rows
 from qualcode.store.models import Coding, Memo, Participant, Segment, Transcript
@@ -317,6 +318,9 @@ def store_segmented(
             session.flush()
             _insert_segments(session, transcript.id, item.spans)
         report.imported.append((source.name, len(item.spans), item.words))
+    if report.imported:
+        names = ", ".join(name for name, _n, _w in report.imported)
+        audit(session, "import", names, f"{len(report.replaced)} replaced")
     return report
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from qualcode.errors import QualcodeError
+from qualcode.services.audit import audit
 from qualcode.store.models import Participant, ParticipantAttribute, Transcript
 
 
@@ -73,6 +74,7 @@ def import_attributes(session: Session, path: Path) -> AttributesImport:
         session.flush()
     if not seen:
         raise QualcodeError(f"{path}: no participant rows under the header")
+    audit(session, "import participants", path.name, f"{len(seen)} participant(s)")
     return AttributesImport(len(seen), created, tuple(names))
 
 

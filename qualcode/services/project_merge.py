@@ -25,6 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from qualcode.errors import QualcodeError
+from qualcode.services.audit import audit
 from qualcode.services.codebook_events import record, snapshot
 from qualcode.services.lookup import get_coder, merge_target
 from qualcode.store.bulk import insert_rows
@@ -643,4 +644,7 @@ def merge_copy(session: Session, copy: ProjectCopy, actor: str) -> MergeReport:
     merger.codings(fork_seq(session, copy.events))
     merger.memos()
     merger.progress()
-    return merger.report
+    report = merger.report
+    if report.changed:
+        audit(session, "merge project", "", "; ".join(report.lines()[:2]))
+    return report

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from qualcode.errors import QualcodeError
 from qualcode.services import codebook_events
+from qualcode.services.audit import audit
 from qualcode.services.coding import add_coding, check_usable, set_progress
 from qualcode.services.lookup import CodeIndex, ensure_coder
 from qualcode.services.workspace_types import (
@@ -281,6 +282,9 @@ def apply_span(
     set_progress(session, coder, transcript, "in_progress")
     if not created:
         return None
+    audit(
+        session, "apply", f"{transcript.name} {start}–{end}", f"{index.path(code)} by {coder.name}"
+    )
     coding = session.scalar(
         select(Coding).where(
             Coding.transcript_id == transcript_id,
@@ -303,6 +307,7 @@ def remove_coding(session: Session, coder_id: int, coding_id: int) -> CodingItem
         raise QualcodeError("you can remove only your own codings")
     item = _item(session, coding)
     session.delete(coding)
+    audit(session, "remove", _where(session, item), f"code {item.code_id} by {item.coder}")
     return item
 
 
@@ -326,7 +331,14 @@ def restore_coding(session: Session, item: CodingItem) -> CodingItem | None:
     )
     session.add(coding)
     session.flush()
-    return _item(session, coding)
+    restored = _item(session, coding)
+    audit(session, "restore", _where(session, restored), f"code {item.code_id} by {item.coder}")
+    return restored
+
+
+def _where(session: Session, item: CodingItem) -> str:
+    name = session.scalar(select(Transcript.name).where(Transcript.id == item.transcript_id))
+    return f"{name} {item.start}–{item.end}"
 
 
 def create_code(
@@ -404,4 +416,7 @@ def set_status(session: Session, coder_id: int, transcript_id: int, status: str)
         session.add(Progress(coder_id=coder_id, transcript_id=transcript_id, status=status))
     else:
         progress.status = status
+    if old != status:
+        name = session.scalar(select(Transcript.name).where(Transcript.id == transcript_id))
+        audit(session, "status", str(name), f"{old} → {status}")
     return old

@@ -15,7 +15,7 @@ from sqlalchemy import Connection, Engine, inspect, text
 from qualcode.errors import QualcodeError
 from qualcode.store.engine import Location
 
-HEAD_REVISION = "0002"
+HEAD_REVISION = "0003"
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 

@@ -21,6 +21,7 @@ class Project:
     location: Location
     engine: Engine
     notes: list[str] = field(default_factory=list)
+    actor: str = ""  # who is acting: recorded by the audit log and checked for roles
 
     def __post_init__(self) -> None:
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
@@ -34,6 +35,7 @@ class Project:
     def transaction(self) -> Iterator[Session]:
         """One unit of work: committed on success, rolled back entirely on any error."""
         with self._writers() as session, session.begin():
+            session.info["actor"] = self.actor
             yield session
 
     def close(self) -> None:

@@ -40,7 +40,7 @@ class QualcodeApp(App[None]):
         super().__init__()
         self.coder = coder
         self.transcript = transcript
-        self.db = DbRunner(self, project)
+        self.db = DbRunner(self, project, actor=coder)
         self.use_keymap_file = use_keymap_file
         self.failure: str | None = None  # why the app could not start, for the CLI to print
 

@@ -61,8 +61,9 @@ class DbRunner:
     """``source`` is an open Project, or the ``--db`` location to open in the worker thread
     (so the first frame is painted before SQLAlchemy is even imported)."""
 
-    def __init__(self, app: App[Any], source: Project | str) -> None:
+    def __init__(self, app: App[Any], source: Project | str, actor: str = "") -> None:
         self.app = app
+        self.actor = actor
         self._source = source
         self._project: Project | None = None if isinstance(source, str) else source
         self._jobs: queue.Queue[_Job] = queue.Queue()
@@ -115,6 +116,7 @@ class DbRunner:
 
             assert isinstance(self._source, str)
             self._project = open_project(self._source)
+            self._project.actor = self.actor
             for note in self._project.notes:
                 self._call(lambda m: self.app.notify(m, timeout=10), note)
         return self._project
@@ -127,6 +129,7 @@ class DbRunner:
     def _once(self, job: _Job) -> Any:
         if job.write:
             with self.project.transaction() as session:
+                session.info["actor"] = self.actor or session.info.get("actor", "")
                 return job.run(session)
         with self.project.session() as session:
             return job.run(session)

@@ -3,6 +3,7 @@ PostgreSQL), on both back ends."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import sqlite3
 from pathlib import Path
@@ -129,3 +130,34 @@ def test_db_upgrade_of_an_old_project(tmp_path: Path, capsys: pytest.CaptureFixt
     assert "the schema is current" in _ok(qc, "db", "upgrade")
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT version_num FROM alembic_version").fetchone()[0] != "0001"
+
+
+def test_coders_change_only_their_own_codings_and_the_log_shows_who(mini: Runner) -> None:
+    _ok(mini, "coders", "add", "bob")
+    _ok(mini, "coders", "add", "carol")
+    apply = ("apply", "--transcript", "P01", "--segment", "2", "--code", "Training")
+    assert mini(*apply, "--coder", "bob", as_="bob").ok
+    other = mini(*apply, "--coder", "carol", as_="bob")
+    assert other.code == 2 and "only their own codings" in other.err
+    assert mini(*apply, "--coder", "carol").ok  # the lead may
+    remove = mini("unapply", "--coder", "bob", "--transcript", "P01", "--segment", "2",
+                  "--code", "Training", as_="carol")  # fmt: skip
+    assert remove.code == 2 and "only their own codings" in remove.err
+    done = mini("done", "--coder", "bob", "P01", as_="carol")
+    assert done.code == 2
+    imported = mini("codings", "import", str(MINI / "codings.csv"), as_="bob")
+    assert imported.code == 2 and "alice's" in imported.err  # the file holds alice's rows
+
+    _ok(mini, "codebook", "rename", "Training", "Courses", "--why", "clearer")
+    rows = json.loads(_ok(mini, "log", "--format", "json"))
+    assert rows[0]["action"] == "codebook rename" and rows[0]["detail"] == "clearer"
+    applied = [r for r in rows if r["action"] == "apply"]
+    assert [(r["actor"], r["detail"]) for r in applied] == [
+        ("alice", "Exposure/Training by carol"),
+        ("bob", "Exposure/Training by bob"),
+    ]
+    assert all(r["action"] != "unapply" for r in rows)  # refused changes leave no trace
+    own = json.loads(_ok(mini, "log", "--actor", "bob", "--format", "json"))
+    assert {r["actor"] for r in own} == {"bob"}
+    bad = mini("log", "--since", "yesterday")
+    assert bad.code == 2 and "YYYY-MM-DD" in bad.err

@@ -38,7 +38,7 @@ def _study(qc: Runner, tmp_path: Path, units: int, cells: dict[str, list[int]]) 
     rows = ["coder,transcript,segment,code"]
     rows += [f"{c},T1,{s},X" for c, segments in cells.items() for s in segments]
     (tmp_path / "codings.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
-    _ok(qc, "init", "--lead", "lead")
+    _ok(qc, "init", "--lead", "alice")
     _ok(qc, "import", "--spacy-model", "blank", "--unit", "paragraph", str(tmp_path / "T1.txt"))
     _ok(qc, "codebook", "import", str(tmp_path / "book.yaml"))
     _ok(qc, "codings", "import", "--done", str(tmp_path / "codings.csv"))
@@ -77,7 +77,7 @@ def test_krippendorff_2004_p227_nominal_through_the_whole_path(qc: Runner, tmp_p
     for unit, (first, second) in enumerate(pairs, start=1):
         lines += [f"one,T1,{unit},{code[first]}", f"two,T1,{unit},{code[second]}"]
     (tmp_path / "c.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    _ok(qc, "init", "--lead", "lead")
+    _ok(qc, "init", "--lead", "alice")
     _ok(qc, "import", "--spacy-model", "blank", "--unit", "paragraph", str(tmp_path / "T1.txt"))
     _ok(qc, "codebook", "import", str(tmp_path / "book.yaml"))
     _ok(qc, "codings", "import", "--done", str(tmp_path / "c.csv"))
