@@ -90,6 +90,24 @@ def db_upgrade(context: Context) -> None:
         click.echo(f"the schema is current ({HEAD_REVISION})")
 
 
+@db.command("grant")
+@click.option("--login", is_flag=True, help="Let each coder's database role log in.")
+@pass_context
+def db_grant(context: Context, login: bool) -> None:
+    """PostgreSQL: a database role per coder and row-level security, so blind coding holds
+    even for a coder with SQL access (the lead's command; run again after adding coders)."""
+    from qualcode.services.coders import require_lead
+    from qualcode.services.db_roles import grant
+
+    with context.project().transaction() as session:
+        require_lead(session, context.actor, "db grant")
+        report = grant(session, login)
+    click.echo(
+        f"roles: {', '.join(report.roles)} (leads: {', '.join(report.leads) or 'none'}); "
+        "codings and memos are now visible to their own coder and to leads only"
+    )
+
+
 @click.command("log")
 @click.option("--actor", default=None, help="Only what this person did.")
 @click.option("--since", default=None, help="Only from this date (YYYY-MM-DD) on.")
