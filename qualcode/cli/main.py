@@ -62,6 +62,7 @@ def _register() -> None:
         coding_cmds,
         consensus_cmds,
         import_cmds,
+        privacy_cmds,
         project_cmds,
         report_cmds,
         tui_cmds,
@@ -71,6 +72,7 @@ def _register() -> None:
     for module in (
         project_cmds,
         admin_cmds,
+        privacy_cmds,
         import_cmds,
         codebook_cmds,
         coding_cmds,
