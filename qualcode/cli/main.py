@@ -61,9 +61,11 @@ def _register() -> None:
         codebook_merge_cmds,  # noqa: F401  (adds merge-file to the codebook group)
         coding_cmds,
         consensus_cmds,
+        export_cmds,
         import_cmds,
         privacy_cmds,
         project_cmds,
+        refi_cmds,
         report_cmds,
         tui_cmds,
         view_cmds,
@@ -81,6 +83,8 @@ def _register() -> None:
         view_cmds,
         tui_cmds,
         report_cmds,
+        refi_cmds,
+        export_cmds,
     ):
         for command in module.COMMANDS:
             cli.add_command(command)

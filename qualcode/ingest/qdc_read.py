@@ -20,6 +20,9 @@ GUIDs lose their braces and are lower-cased. Non-codable codes (``isCodable="fal
 folders in other tools: here they become themes or parent codes like any code with children.
 Sets are not read (the project has no place for them).
 
+:func:`parse_xml` (the defused parse) and :func:`parse_codes` (the ``<Code>`` tree) are shared
+with ``qde_read``, the reader of whole projects, whose ``<CodeBook>`` has the same codes.
+
 The standard has one text field per code, ``Description``; our REFI export flattens a code's
 definition into it with :func:`format_description`, and :func:`parse_description` reads it
 back (plain descriptions from other tools come back unchanged).
@@ -61,6 +64,7 @@ class QdcCode:
     exclude: str = ""
     example: str = ""
     children: list[QdcCode] = field(default_factory=list)
+    renamed_from: str = ""  # the name in the file, when '/' had to be replaced (rename_slashes)
 
 
 @dataclass
@@ -114,96 +118,127 @@ def parse_description(text: str) -> tuple[str, str, str, str]:
     )
 
 
-def _local(tag: object) -> str:
+def local_name(tag: object) -> str:
     """An element's name without its namespace (``{urn:QDA-XML:codebook:1:0}Code`` → ``Code``)."""
     name = tag if isinstance(tag, str) else ""
     return name.rsplit("}", 1)[-1]
 
 
-def _children(element: Element, name: str) -> list[Element]:
-    return [child for child in element if _local(child.tag) == name]
+def children_named(element: Element, name: str) -> list[Element]:
+    """The element's children with that local name, in document order."""
+    return [child for child in element if local_name(child.tag) == name]
 
 
-def _attribute(element: Element, name: str) -> str:
+def attribute(element: Element, name: str) -> str:
     """An attribute by its local name (writers differ in whether they qualify attributes)."""
     for key, value in element.attrib.items():
-        if _local(key) == name:
+        if local_name(key) == name:
             return value.strip()
     return ""
 
 
-def _parse_code(element: Element, where: str, path: Path, depth: int) -> QdcCode:
+SLASH_REPLACEMENT = "-"
+
+
+def _parse_code(
+    element: Element, where: str, path: Path, depth: int, rename_slashes: bool = False
+) -> QdcCode:
     if depth > MAX_DEPTH:
         raise QualcodeError(f"{path}: {where}: codes are nested more than {MAX_DEPTH} deep")
-    name = " ".join(_attribute(element, "name").split())
+    name = " ".join(attribute(element, "name").split())
     if not name:
         raise QualcodeError(f"{path}: {where}: a Code has no name")
+    renamed_from = ""
     if "/" in name:
-        raise QualcodeError(
-            f"{path}: {where}: code name {name!r} contains '/', which separates path parts "
-            "in qualcode; rename it in the other tool (or in the file) and try again"
-        )
+        if not rename_slashes:
+            raise QualcodeError(
+                f"{path}: {where}: code name {name!r} contains '/', which separates path parts "
+                "in qualcode; rename it in the other tool (or in the file) and try again"
+            )
+        renamed_from, name = name, name.replace("/", SLASH_REPLACEMENT)
     where = f"{where} ({name})"
-    spec = QdcCode(name=name, where=where)
-    guid = _attribute(element, "guid")
+    spec = QdcCode(name=name, where=where, renamed_from=renamed_from)
+    guid = attribute(element, "guid")
     if guid:
         if not GUID.match(guid):
             raise QualcodeError(f"{path}: {where}: guid {guid!r} is not a GUID")
         spec.guid = guid.strip("{}").lower()
-    codable = _attribute(element, "isCodable").lower()
+    codable = attribute(element, "isCodable").lower()
     if codable not in ("", "true", "false", "1", "0"):
         raise QualcodeError(f"{path}: {where}: isCodable {codable!r} is not true or false")
     spec.codable = codable not in ("false", "0")
-    color = _attribute(element, "color")
+    color = attribute(element, "color")
     if color:
         if not COLOR.match(color):
             raise QualcodeError(f"{path}: {where}: color {color!r} is not like '#1f77b4'")
         spec.color = color.lower()
-    descriptions = _children(element, "Description")
+    descriptions = children_named(element, "Description")
     if descriptions:
         text = "".join(descriptions[0].itertext())
         spec.description, spec.include, spec.exclude, spec.example = parse_description(text)
     spec.children = [
-        _parse_code(child, f"{where}/Code[{i}]", path, depth + 1)
-        for i, child in enumerate(_children(element, "Code"), start=1)
+        _parse_code(child, f"{where}/Code[{i}]", path, depth + 1, rename_slashes)
+        for i, child in enumerate(children_named(element, "Code"), start=1)
     ]
     return spec
 
 
-def parse_qdc(data: bytes, path: Path) -> QdcCodebook:
-    """The codebook in ``data`` (the bytes of a .qdc file; ``path`` names it in errors)."""
+def parse_codes(
+    codes_element: Element, path: Path, *, rename_slashes: bool = False
+) -> list[QdcCode]:
+    """The tree of ``<Code>`` elements under a ``<Codes>`` element (of a .qdc or a .qde).
+
+    GUIDs must be unique. A name with ``/`` is refused, or with ``rename_slashes`` has each
+    ``/`` replaced by ``-`` (the original name is kept in ``renamed_from``).
+    """
+    codes = [
+        _parse_code(element, f"Codes/Code[{i}]", path, 1, rename_slashes)
+        for i, element in enumerate(children_named(codes_element, "Code"), start=1)
+    ]
+    _check_guids(codes, path)
+    return codes
+
+
+def parse_xml(data: bytes, path: Path, what: str) -> Element:
+    """Parse ``data`` with defusedxml: a DTD, an entity or an external reference is refused.
+
+    ``what`` names the expected kind of file in the message about malformed XML.
+    """
     from xml.etree.ElementTree import ParseError
 
     from defusedxml import DefusedXmlException
     from defusedxml.ElementTree import fromstring
 
     try:
-        root = fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+        root: Element = fromstring(
+            data, forbid_dtd=True, forbid_entities=True, forbid_external=True
+        )
     except DefusedXmlException as exc:
         raise QualcodeError(
             f"{path}: refused: the file declares a DTD or entities ({type(exc).__name__}); "
-            "a REFI-QDA codebook has neither, so it is not read"
+            f"a {what} has neither, so it is not read"
         ) from None
     except ParseError as exc:
         line, column = getattr(exc, "position", (0, 0))
         raise QualcodeError(
-            f"{path}: line {line}, column {column + 1}: not well-formed XML; "
-            "is it a REFI-QDA codebook (.qdc)?"
+            f"{path}: line {line}, column {column + 1}: not well-formed XML; is it a {what}?"
         ) from None
-    if _local(root.tag) != "CodeBook":
+    return root
+
+
+def parse_qdc(data: bytes, path: Path) -> QdcCodebook:
+    """The codebook in ``data`` (the bytes of a .qdc file; ``path`` names it in errors)."""
+    root = parse_xml(data, path, "REFI-QDA codebook (.qdc)")
+    if local_name(root.tag) != "CodeBook":
         raise QualcodeError(
-            f"{path}: not a REFI-QDA codebook: the root element is <{_local(root.tag)}>, "
+            f"{path}: not a REFI-QDA codebook: the root element is <{local_name(root.tag)}>, "
             "not <CodeBook>"
         )
-    codes_elements = _children(root, "Codes")
+    codes_elements = children_named(root, "Codes")
     if len(codes_elements) != 1:
         raise QualcodeError(f"{path}: not a REFI-QDA codebook: expected one <Codes> element")
-    codes = [
-        _parse_code(element, f"Codes/Code[{i}]", path, 1)
-        for i, element in enumerate(_children(codes_elements[0], "Code"), start=1)
-    ]
-    _check_guids(codes, path)
-    return QdcCodebook(origin=_attribute(root, "origin"), codes=codes)
+    codes = parse_codes(codes_elements[0], path)
+    return QdcCodebook(origin=attribute(root, "origin"), codes=codes)
 
 
 def _check_guids(codes: list[QdcCode], path: Path) -> None:

@@ -116,6 +116,11 @@ class QualcodeApp(App[None]):
             coding.action_codebook_screen,
         )
         yield SystemCommand(
+            "Theme frequencies",
+            "participants per code and theme, by attribute, with bars (T)",
+            coding.action_themes_screen,
+        )
+        yield SystemCommand(
             "Agreement and consensus",
             "agreement per code; the lead reviews disagreements and records the consensus",
             coding.action_agreement_screen,

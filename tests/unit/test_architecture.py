@@ -11,6 +11,12 @@ CORE = {
     "qualcode.ingest.readers": {"sqlalchemy", "textual", "spacy", "docx"},
     "qualcode.ingest.segmenter": {"sqlalchemy", "textual", "spacy"},
     "qualcode.ingest.survey_csv": {"sqlalchemy", "textual"},
+    "qualcode.ingest.qde_read": {"sqlalchemy", "textual", "spacy"},
+    "qualcode.ingest.refi_zip": {"sqlalchemy", "textual", "spacy"},
+    "qualcode.ingest.refi_offsets": {"sqlalchemy", "textual", "spacy"},
+    "qualcode.export.qde_write": {"sqlalchemy", "textual", "spacy"},
+    "qualcode.services.refi_import": {"textual", "spacy", "pandas"},
+    "qualcode.services.refi_export": {"textual", "spacy", "pandas"},
     "qualcode.services.importing": {"textual", "spacy", "pandas"},
     "qualcode.services.coding": {"textual", "spacy", "pandas"},
     "qualcode.services.codebook": {"textual", "spacy", "pandas"},
@@ -18,6 +24,9 @@ CORE = {
     "qualcode.services.consensus_review": {"textual", "spacy", "pandas"},
     "qualcode.store.project": {"textual", "spacy", "alembic"},
     "qualcode.export.csv_safe": {"sqlalchemy", "textual"},
+    "qualcode.export.formats": {"sqlalchemy", "textual", "openpyxl"},
+    "qualcode.services.themes": {"textual", "spacy", "pandas", "numpy", "openpyxl"},
+    "qualcode.services.research_exports": {"textual", "spacy", "pandas", "numpy", "openpyxl"},
     "qualcode.cli.main": {"textual", "spacy", "pandas", "alembic", "docx", "sqlalchemy"},
 }
 

@@ -85,6 +85,7 @@ class CodingScreen(Screen[None]):
         ),
         Binding("A", "toggle_all", "All coders", id="toggle_all"),
         Binding("S", "saturation", "Saturation", id="saturation", show=False),
+        Binding("T", "themes_screen", "Theme frequencies", show=False, id="themes_screen"),
         Binding("C", "codebook_screen", "Codebook screen", show=False, id="codebook_screen"),
         Binding("K", "agreement_screen", "Agreement", show=False, id="agreement_screen"),
     ]
@@ -537,6 +538,15 @@ class CodingScreen(Screen[None]):
         from qualcode.tui.screens.saturation_screen import SaturationScreen
 
         self.app.push_screen(SaturationScreen(self.db, self.coder))
+
+    def action_themes_screen(self) -> None:
+        """Theme frequencies: participants per code and theme (the coder's own; the lead's
+        consensus or all coders)."""
+        if self.coder is None:
+            return
+        from qualcode.tui.screens.themes_screen import ThemesScreen
+
+        self.app.push_screen(ThemesScreen(self.db, self.coder))
 
     def action_agreement_screen(self) -> None:
         """Agreement per code; the lead reviews the disagreements and records consensus."""
