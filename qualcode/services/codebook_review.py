@@ -16,8 +16,8 @@ from qualcode.services.codebook_changes import codings_to_recode
 from qualcode.services.codebook_events import current_seq
 from qualcode.services.codebook_history import history_rows
 from qualcode.services.lookup import CodeIndex, get_coder
-from qualcode.services.workspace_types import CodeItem
-from qualcode.store.models import Code, CodebookEvent, Coder, Coding
+from qualcode.services.workspace_types import CodeItem, code_item
+from qualcode.store.models import CodebookEvent, Coder, Coding
 
 
 @dataclass(frozen=True)
@@ -98,33 +98,13 @@ def review_view(session: Session, coder_name: str) -> ReviewView:
         merged = index.by_id.get(code.merged_into_id) if code.merged_into_id else None
         codes.append(
             ReviewCode(
-                _item(code, index, counts.get(code.id, 0)),
+                code_item(code, index, counts.get(code.id, 0)),
                 names.get(code.created_by_id, "") if code.created_by_id else "",
                 index.path(merged) if merged is not None else "",
                 splits.get(code.guid, ()) if code.status == "retired" else (),
             )
         )
     return ReviewView(tuple(codes), current_seq(session), coder_name, is_lead)
-
-
-def _item(code: Code, index: CodeIndex, count: int) -> CodeItem:
-    return CodeItem(
-        code.id,
-        code.guid,
-        code.name,
-        index.path(code),
-        code.parent_id,
-        index.depth(code),
-        code.description,
-        code.include,
-        code.exclude,
-        code.example,
-        code.color,
-        code.shortcut,
-        code.status,
-        code.kind,
-        count,
-    )
 
 
 def code_detail(session: Session, code_id: int, coder_name: str) -> CodeDetail:

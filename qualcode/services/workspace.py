@@ -26,6 +26,7 @@ from qualcode.services.workspace_types import (
     SegmentItem,
     TranscriptContent,
     TranscriptItem,
+    code_item,
 )
 from qualcode.store.models import (
     Code,
@@ -201,26 +202,6 @@ def first_transcript(items: list[TranscriptItem], name: str | None) -> Transcrip
     return next((t for t in items if t.status != "done"), items[0] if items else None)
 
 
-def _code_item(code: Code, index: CodeIndex, count: int) -> CodeItem:
-    return CodeItem(
-        code.id,
-        code.guid,
-        code.name,
-        index.path(code),
-        code.parent_id,
-        index.depth(code),
-        code.description,
-        code.include,
-        code.exclude,
-        code.example,
-        code.color,
-        code.shortcut,
-        code.status,
-        code.kind,
-        count,
-    )
-
-
 def codebook_view(session: Session, coder_id: int, show_all: bool = False) -> CodebookView:
     """The codebook tree in order, with counts of the codings the coder may see."""
     index = CodeIndex.load(session)
@@ -234,7 +215,7 @@ def codebook_view(session: Session, coder_id: int, show_all: bool = False) -> Co
     for code in index.ordered():
         if code.status == "proposed" and not is_lead and code.created_by_id != coder_id:
             continue  # another coder's proposal: not usable before the lead accepts it
-        items.append(_code_item(code, index, counts.get(code.id, 0)))
+        items.append(code_item(code, index, counts.get(code.id, 0)))
     return CodebookView(tuple(items), codebook_events.current_seq(session))
 
 
@@ -353,7 +334,7 @@ def create_code(
     code = create_inductive_code(
         session, coder.name, coder, name, parent_id, description, "created while coding"
     )
-    return _code_item(code, CodeIndex.load(session), 0)
+    return code_item(code, CodeIndex.load(session), 0)
 
 
 def withdraw_code(session: Session, coder_id: int, code_id: int) -> None:

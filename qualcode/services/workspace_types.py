@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from qualcode.services.lookup import CodeIndex
+    from qualcode.store.models import Code
+
 from dataclasses import dataclass, field
 
 PROGRESS_LABELS = {"not_started": "not started", "in_progress": "in progress", "done": "done"}
@@ -97,3 +103,24 @@ class TranscriptContent:
     codings: tuple[CodingItem, ...]
     memos: dict[int, str] = field(default_factory=dict)  # segment id -> this coder's memo
     interviewer_speakers: frozenset[str] = frozenset()
+
+
+def code_item(code: Code, index: CodeIndex, count: int) -> CodeItem:
+    """A code as the TUI shows it, with its path, depth and a count of codings."""
+    return CodeItem(
+        code.id,
+        code.guid,
+        code.name,
+        index.path(code),
+        code.parent_id,
+        index.depth(code),
+        code.description,
+        code.include,
+        code.exclude,
+        code.example,
+        code.color,
+        code.shortcut,
+        code.status,
+        code.kind,
+        count,
+    )
