@@ -67,12 +67,15 @@ def test_coders_writing_at_once_lose_nothing(mini: Runner, db_url: str, tmp_path
     bulk = tmp_path / "bulk.csv"
     bulk.write_text("\n".join(rows) + "\n", encoding="utf-8")
     _ok(mini, "done", "--coder", "alice", "P01")
+    _ok(mini, "apply", "--coder", "bob", "--transcript", "P01", "--segment", "1", "--code",
+        "Training")  # fmt: skip
+    _ok(mini, "done", "--coder", "bob", "P01")
     coders = [_spawn("-c", CODER, db_url, f"coder{i}") for i in range(4)]
     importer = _spawn("-m", "qualcode", "--db", db_url, "--as", "alice", "codings", "import",
                       str(bulk))  # fmt: skip
-    readers = [
-        _spawn("-m", "qualcode", "--db", db_url, "--as", "alice", "codings", "export")
-        for _ in range(3)
+    readers = [  # the lead reads agreement and exports while the coders write
+        _spawn("-m", "qualcode", "--db", db_url, "--as", "alice", *command)
+        for command in (["agreement"], ["codings", "export"], ["agreement", "--unit", "span"])
     ]
     for process in [*coders, importer, *readers]:
         _out, err = process.communicate(timeout=240)
