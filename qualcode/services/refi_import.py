@@ -45,7 +45,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from qualcode.errors import QualcodeError
-from qualcode.ingest.model import Document
+from qualcode.ingest.model import Document, Turn
 from qualcode.services.audit import audit
 from qualcode.services.codebook_events import current_seq
 from qualcode.services.codebook_file import CodebookSpec, CodeSpec
@@ -89,6 +89,34 @@ DONE_SET = re.compile(r"^done by (?P<coder>.+)$", re.IGNORECASE)
 SHOWN_PER_REASON = 8
 PROGRESS_RANK = {"not_started": 0, "in_progress": 1, "done": 2}
 MAX_NAME = 190  # transcript, participant and code names (room for a " (2)")
+BOLD_LABEL = re.compile(r"^\*\*[^*\n]{1,60}:\*\*", re.MULTILINE)
+TITLE_END = (".", "?", "!", ":", ",", ";")
+
+
+def read_turns(text: str) -> tuple[tuple[Turn, ...], str]:
+    """Speaker turns of a plain-text source, read as our own readers read them.
+
+    Markdown speaker labels (``**P05:**``) or headings switch on the Markdown rules, as the
+    ``.md`` reader does; short title lines before the first speaker (a docx's heading, say)
+    are headings, not speech, as the ``.docx`` reader makes them. Returns turns and format.
+    """
+    from qualcode.ingest.turns_text import detect_turns
+
+    markdown = bool(BOLD_LABEL.search(text)) or text.lstrip().startswith("# ")
+    if markdown:
+        return tuple(detect_turns(text, markdown=True)), "md"
+    turns = tuple(detect_turns(text))
+    first = min((t.start for t in turns if t.speaker), default=len(text))
+    headings: list[int] = []
+    pos = 0
+    for line in text[:first].split("\n"):
+        stripped = line.strip()
+        if stripped and len(stripped) <= 80 and not stripped.endswith(TITLE_END):
+            headings.append(pos)
+        pos += len(line) + 1
+    if not headings:
+        return turns, "txt"
+    return tuple(detect_turns(text, heading_starts=headings)), "txt"
 
 
 @dataclass(frozen=True)
@@ -237,7 +265,6 @@ def prepare_sources(project: RefiProject, report: RefiImportReport) -> list[Prep
         normalise_with_map,
         unit_map,
     )
-    from qualcode.ingest.turns_text import detect_turns
 
     case_of: dict[str, str] = {}
     for case in project.cases:
@@ -291,10 +318,10 @@ def prepare_sources(project: RefiProject, report: RefiImportReport) -> list[Prep
                 )
                 continue
             spans[selection.guid] = (start, end)
-        turns = detect_turns(text)
+        turns, fmt = read_turns(text)
         name = _unique(_transcript_name(refi), names)
         names.add(name)
-        document = Document(text, turns, "txt")
+        document = Document(text, turns, fmt)
         participant = case_of.get(refi.guid, name)[:MAX_NAME]
         source = Source(name, participant, document, project.path)
         prepared.append(Prepared(refi, source, spans))

@@ -168,3 +168,33 @@ def test_codebook_round_trip_through_qdc(
     assert _csv(_ok(target, "codebook", "list", "--format", "csv"), (*NOT_CARRIED, "codings")) == (
         listing
     )
+
+
+def test_the_sample_study_survives_a_round_trip(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Every transcript format of the sample (txt, md, docx, vtt, srt) comes back with the same
+    speakers and segments, so agreement and theme tables are identical."""
+    root = Path(__file__).resolve().parents[2]
+    sample = root / "transcripts_sample"
+    here = runner_for(str(tmp_path / "study.db"), capsys)
+    _ok(here, "init", "--lead", "alice")
+    _ok(here, "import", "--spacy-model", "blank", str(sample / "interviews"))
+    _ok(here, "participants", "import", str(sample / "participants.csv"))
+    _ok(here, "codebook", "import", str(root / "codebooks" / "aml_barriers.yaml"))
+    _ok(here, "codings", "import", "--done", str(sample / "codings.csv"))
+    out = tmp_path / "study.qdpx"
+    _ok(here, "refi", "export", "--out", str(out))
+    there = runner_for(str(tmp_path / "back.db"), capsys)
+    _ok(there, "init", "--lead", "alice")
+    _ok(there, "refi", "import", "--spacy-model", "blank", str(out))
+    for args in (
+        ("agreement", "--format", "csv"),
+        ("export", "themes", "--format", "csv"),
+        ("export", "themes", "--by", "role", "--format", "csv"),
+    ):
+        assert _ok(there, *args) == _ok(here, *args), args
+    columns = ("name", "participant", "segments", "words", "codings", "done_by")
+    assert _csv(_ok(there, "transcripts", "--format", "csv"), ()) and [
+        {k: r[k] for k in columns} for r in _csv(_ok(there, "transcripts", "--format", "csv"))
+    ] == [{k: r[k] for k in columns} for r in _csv(_ok(here, "transcripts", "--format", "csv"))]
