@@ -17,7 +17,7 @@ from qualcode.errors import QualcodeError
 from qualcode.services import codebook_events
 from qualcode.services.audit import audit
 from qualcode.services.coding import add_coding, check_usable, set_progress
-from qualcode.services.lookup import CodeIndex, ensure_coder
+from qualcode.services.lookup import CodeIndex, ensure_coder, get_coder
 from qualcode.services.workspace_types import (
     CodebookView,
     CodeItem,
@@ -48,6 +48,12 @@ def coder_info(session: Session, name: str) -> CoderInfo:
     """The coder of that name (created with role coder when new)."""
     coder = ensure_coder(session, name)
     return CoderInfo(coder.id, coder.name, coder.role)
+
+
+def known_coder(session: Session, name: str) -> CoderInfo | None:
+    """The coder of that name, or None: a read, which never waits for another writer."""
+    coder = get_coder(session, name.strip())
+    return None if coder is None else CoderInfo(coder.id, coder.name, coder.role)
 
 
 def transcript_items(

@@ -160,3 +160,46 @@ def test_a_locked_database_becomes_a_readable_message(tmp_path: Path) -> None:
         holder.close()
         engine.dispose()
     assert message.startswith("database: database is locked") and "not saved" in message
+
+
+def test_a_key_press_waits_out_another_writer_instead_of_failing(
+    app_for: AppFactory, project: Project, project_db: str
+) -> None:
+    """Another process holds the write lock for a while (a bulk import, say): the coder's
+    key press is saved once the lock is free, and no "database is locked" reaches the screen."""
+    import sqlite3
+    import threading
+    import time
+
+    holder = sqlite3.connect(project_db, isolation_level=None, check_same_thread=False)
+    holder.execute("BEGIN IMMEDIATE")
+    holder.execute("UPDATE project_info SET value = value WHERE key = 'created_by'")
+    released = threading.Event()
+
+    def release() -> None:
+        time.sleep(1.5)
+        holder.execute("COMMIT")
+        holder.close()
+        released.set()
+
+    async def scenario() -> None:
+        app = app_for("bob", "P01")
+        async with app.run_test(size=(140, 40)) as pilot:
+            await settle(app, pilot)
+            threading.Thread(target=release, daemon=True).start()
+            await pilot.press("j", "j", "j", "j", "1")  # segment 5, while the lock is held
+            for _ in range(100):
+                await app.db.settle(timeout=30)
+                await pilot.pause()
+                if released.is_set() and not app.db.pending:
+                    break
+            messages = [n.message for n in app._notifications]
+            assert not [m for m in messages if "locked" in m or "not saved" in m], messages
+
+    run(scenario())
+    assert released.is_set()
+    with project.session() as session:
+        from qualcode.services.coding import export_codings
+
+        mine = [(r[2], r[3]) for r in export_codings(session) if r[0] == "bob"]
+    assert (5, "Exposure/News") in mine

@@ -128,17 +128,31 @@ class CodingScreen(Screen[None]):
 
         start = self.start_transcript
 
-        def load(session: Session) -> tuple[Any, ...]:
-            """Everything the first screen needs, in one job."""
-            coder = _ws().coder_info(session, name)
+        def load(session: Session) -> tuple[Any, ...] | None:
+            """Everything the first screen needs, in one read job (None: a new coder)."""
+            coder = _ws().known_coder(session, name)
+            if coder is None:
+                return None
             items = _ws().transcript_items(session, coder.id)
             first = _ws().first_transcript(items, start)
             content = _ws().load_transcript(session, first.id, coder.id) if first else None
             return coder, items, _ws().codebook_view(session, coder.id), content
 
+        def loaded(result: tuple[Any, ...] | None) -> None:
+            if result is not None:
+                self._loaded(result)
+                return
+            # A coder new to the project is registered first (the only write at start-up;
+            # reads never wait for another coder's write, so opening is never held up).
+            self.db.submit(
+                lambda session: _ws().coder_info(session, name),
+                lambda _coder: self.db.submit(load, loaded, self._cannot_start, write=False),
+                self._cannot_start,
+            )
+
         # Paint the first frame before the database thread starts importing SQLAlchemy
         # (the two would share the GIL).
-        self.call_after_refresh(self.db.submit, load, self._loaded, self._cannot_start)
+        self.call_after_refresh(self.db.submit, load, loaded, self._cannot_start, False)
         self.set_interval(2.0, self._poll, name="poll")
 
     def _cannot_start(self, message: str) -> None:
