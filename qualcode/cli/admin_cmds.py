@@ -96,8 +96,8 @@ def db_upgrade(context: Context) -> None:
 def db_grant(context: Context, login: bool) -> None:
     """PostgreSQL: a database role per coder and row-level security, so blind coding holds
     even for a coder with SQL access (the lead's command; run again after adding coders)."""
-    from qualcode.services.coders import require_lead
     from qualcode.services.db_roles import grant
+    from qualcode.services.lookup import require_lead
 
     with context.project().transaction() as session:
         require_lead(session, context.actor, "db grant")

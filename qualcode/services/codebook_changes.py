@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from qualcode.errors import QualcodeError
+from qualcode.services import lookup
 from qualcode.services.codebook_events import record, snapshot
 from qualcode.services.lookup import CodeIndex, ensure_coder, get_coder
 from qualcode.store.models import Code, CodebookEvent, Coder, Coding, Segment, Transcript
@@ -22,13 +23,8 @@ EDITABLE = ("description", "include", "exclude", "example", "color", "shortcut")
 
 
 def require_lead(session: Session, actor_name: str, action: str = "change") -> Coder:
-    """The acting coder, who must be registered with the lead role."""
-    coder = get_coder(session, actor_name)
-    if coder is None or coder.role != "lead":
-        raise QualcodeError(
-            f"codebook {action}: needs the lead role ({actor_name} is not the project's lead)"
-        )
-    return coder
+    """The acting coder, who must be the lead, for the codebook action ``action``."""
+    return lookup.require_lead(session, actor_name, f"codebook {action}")
 
 
 def _why(action: str, why: str) -> str:

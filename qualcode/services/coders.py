@@ -13,18 +13,11 @@ from sqlalchemy.orm import Session
 
 from qualcode.errors import QualcodeError
 from qualcode.services.audit import audit
-from qualcode.services.lookup import CONSENSUS, get_coder
+from qualcode.services.lookup import CONSENSUS, get_coder, require_lead
 from qualcode.store.models import Coder, Coding, Progress
 
 ROLES = ("lead", "coder")
 CODER_COLUMNS = ("name", "role", "codings", "done", "added")
-
-
-def require_lead(session: Session, actor: str, what: str) -> Coder:
-    coder = get_coder(session, actor)
-    if coder is None or coder.role != "lead":
-        raise QualcodeError(f"{what}: needs the lead role ({actor} is not the project's lead)")
-    return coder
 
 
 def add_coder(session: Session, actor: str, name: str, role: str) -> str:

@@ -26,6 +26,7 @@ from qualcode.services.lookup import (
     get_coder,
     get_segment,
     get_transcript,
+    require_lead,
 )
 from qualcode.store.models import (
     Coder,
@@ -39,13 +40,6 @@ from qualcode.store.models import (
 )
 
 RULES = ("all", "majority")
-
-
-def require_lead(session: Session, actor: str) -> Coder:
-    coder = get_coder(session, actor)
-    if coder is None or coder.role != "lead":
-        raise QualcodeError(f"consensus: needs the lead role ({actor} is not the project's lead)")
-    return coder
 
 
 def consensus_coder(session: Session) -> Coder:
@@ -176,7 +170,7 @@ def auto_consensus(
     Only segments with at least one code applied are recorded; segments nobody coded need no
     decision. Segments already decided (by hand or by an earlier run) are left as they are.
     """
-    require_lead(session, actor)
+    require_lead(session, actor, "consensus")
     if rule not in RULES:
         raise QualcodeError(f"--rule {rule}: choose all or majority")
     data = reliability_data(session, coders=coders, unit="segment")
@@ -233,7 +227,7 @@ def set_consensus(
 
     Returns how it was decided and the consensus code paths.
     """
-    require_lead(session, actor)
+    require_lead(session, actor, "consensus")
     if sum((from_coder is not None, union, codes is not None)) != 1:
         raise QualcodeError(f"consensus set: give {HOW_HELP}")
     transcript = get_transcript(session, transcript_name)

@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from qualcode.services.consensus import disagreements, require_lead
-from qualcode.services.lookup import CONSENSUS, CodeIndex
+from qualcode.services.consensus import disagreements
+from qualcode.services.lookup import CONSENSUS, CodeIndex, require_lead
 from qualcode.store.models import Coder, Coding, ConsensusDecision, Segment, Transcript
 
 
@@ -87,7 +87,7 @@ def review_items(
     session: Session, actor: str, code_ref: str, coders: Sequence[str] | None = None
 ) -> ReviewView:
     """The segments the coders disagree on for ``code_ref`` (default coders: as agreement's)."""
-    require_lead(session, actor)
+    require_lead(session, actor, "consensus")
     index = CodeIndex.load(session)
     code_path = index.path(index.resolve(code_ref))
     rows = disagreements(session, ",".join(coders) if coders else None, code_path)

@@ -30,6 +30,14 @@ def ensure_coder(session: Session, name: str, role: str = "coder") -> Coder:
     return coder
 
 
+def require_lead(session: Session, actor: str, what: str) -> Coder:
+    """The acting coder, who must have the lead role; ``what`` names the refused action."""
+    coder = get_coder(session, actor)
+    if coder is None or coder.role != "lead":
+        raise QualcodeError(f"{what}: needs the lead role ({actor} is not the project's lead)")
+    return coder
+
+
 def require_coder(session: Session, name: str) -> Coder:
     coder = get_coder(session, name)
     if coder is None:

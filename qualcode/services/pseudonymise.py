@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from qualcode.ingest.pseudonyms import NameMatcher, Shift, apply
 from qualcode.services.audit import audit
-from qualcode.services.coders import require_lead
+from qualcode.services.lookup import require_lead
 from qualcode.store.models import Coding, Memo, Segment, Transcript
 
 

@@ -57,7 +57,7 @@ from qualcode.services.importing import (
     segment_sources,
     store_segmented,
 )
-from qualcode.services.lookup import get_coder, merge_target
+from qualcode.services.lookup import get_coder, merge_target, require_lead
 from qualcode.store.models import (
     Code,
     Coder,
@@ -829,7 +829,7 @@ def store(
     report: RefiImportReport,
 ) -> None:
     """Everything into the project, in the caller's transaction."""
-    require_lead(session, actor)
+    require_lead(session, actor, "refi import")
     importer = _Importer(session, project, prepared, actor, options, report)
     importer.codebook()
     importer.participants()
@@ -840,11 +840,6 @@ def store(
     importer.other_things()
 
 
-def require_lead(session: Session, actor: str) -> Coder:
-    coder = get_coder(session, actor)
-    if coder is None or coder.role != "lead":
-        raise QualcodeError(f"refi import: needs the lead role ({actor} is not the project's lead)")
-    return coder
 
 
 # -- the whole import ----------------------------------------------------------------------
@@ -882,14 +877,15 @@ def import_refi(
     report = RefiImportReport(file=str(path))
     kind = refi_kind(path)
     with project.session() as session:
-        require_lead(session, actor)  # before reading the file: refused early, and cheaply
+        # before reading the file: refused early, and cheaply
+        require_lead(session, actor, "refi import")
     if kind == "codebook":
         from qualcode.services.codebook_merge import merge_codebook, read_codebook_file
 
         report.kind = "codebook"
         book = read_codebook_file(path)
         with project.transaction() as session:
-            require_lead(session, actor)
+            require_lead(session, actor, "refi import")
             report.codebook = merge_codebook(session, book, actor, str(path))
         return report
 
