@@ -29,7 +29,7 @@ def refi_export(context: Context, out: Path) -> None:
     A .qdpx holds the coders, the codebook (stable GUIDs, hierarchy), the transcripts'
     text, every coding, participants with their attributes, and memos. Written mode 0600.
     """
-    from qualcode.export.qde_write import write_private_bytes
+    from qualcode.export.output import write_private_bytes
 
     suffix = out.suffix.lower()
     if suffix not in (".qdc", ".qdpx"):

@@ -14,7 +14,6 @@ Files are written private to their owner (mode 0600), like every qualcode export
 from __future__ import annotations
 
 import io
-import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -22,7 +21,7 @@ from typing import Any
 
 from qualcode.errors import QualcodeError
 from qualcode.export.csv_safe import csv_text, safe_cell
-from qualcode.export.output import write_private
+from qualcode.export.output import write_private, write_private_bytes
 
 FORMATS = ("csv", "xlsx", "md", "tex")
 EXTENSIONS = {".csv": "csv", ".xlsx": "xlsx", ".md": "md", ".markdown": "md", ".tex": "tex"}
@@ -196,16 +195,6 @@ def render(
     if fmt == "xlsx":
         return xlsx_bytes(header, rows)
     raise QualcodeError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
-
-
-def write_private_bytes(path: Path, content: bytes) -> None:
-    """Write an export file private to its owner (mode 0600)."""
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    except OSError as exc:
-        raise QualcodeError(f"{path}: cannot write ({exc.strerror}); choose another --out") from exc
-    with os.fdopen(fd, "wb") as stream:
-        stream.write(content)
 
 
 def write_table(

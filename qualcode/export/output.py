@@ -38,16 +38,22 @@ def render_table(
     Console().print(table)
 
 
-def write_private(path: Path, content: str) -> None:
-    """Write an export file; research data stays private to its owner (mode 0600)."""
+def write_private_bytes(path: Path, data: bytes) -> None:
+    """Write an export file readable by its owner only (mode 0600, also when it existed)."""
     import os
 
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     except OSError as exc:
         raise QualcodeError(f"{path}: cannot write ({exc.strerror}); choose another --out") from exc
-    with os.fdopen(fd, "w", encoding="utf-8", newline="") as stream:
-        stream.write(content)
+    with os.fdopen(fd, "wb") as stream:
+        os.fchmod(stream.fileno(), 0o600)
+        stream.write(data)
+
+
+def write_private(path: Path, content: str) -> None:
+    """Write a text export file (UTF-8, newlines as given), private to its owner."""
+    write_private_bytes(path, content.encode("utf-8"))
 
 
 def emit(

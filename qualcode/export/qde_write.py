@@ -10,12 +10,10 @@ Namespace ``urn:QDA-XML:…:1.0``; GUIDs lower case; colours ``#RRGGBB``; times 
 from __future__ import annotations
 
 import io
-import os
 import re
 import zipfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 from xml.etree import ElementTree as ET
 
 from qualcode.errors import QualcodeError
@@ -272,12 +270,3 @@ def qdpx_bytes(project: XProject) -> bytes:
     return buffer.getvalue()
 
 
-def write_private_bytes(path: Path, data: bytes) -> None:
-    """Write an export file readable by its owner only (mode 0600, also when it existed)."""
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    except OSError as exc:
-        raise QualcodeError(f"{path}: cannot write ({exc.strerror}); choose another --out") from exc
-    with os.fdopen(fd, "wb") as stream:
-        os.fchmod(stream.fileno(), 0o600)
-        stream.write(data)
