@@ -59,7 +59,8 @@ def project_merge(context: Context, other: str, dry_run: bool) -> None:
     Transcripts match by content, codes and codings by GUID; new codes arrive as
     proposals. Nothing here is overwritten, and merging the same copy twice changes nothing.
     """
-    from qualcode.services.project_merge import merge_copy, read_copy
+    from qualcode.services.project_merge import merge_copy
+    from qualcode.services.project_read import read_copy
     from qualcode.store.location import locate
     from qualcode.store.project import open_project
 

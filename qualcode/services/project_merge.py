@@ -27,7 +27,8 @@ from sqlalchemy.orm import Session
 from qualcode.errors import QualcodeError
 from qualcode.services.audit import audit
 from qualcode.services.codebook_events import record, snapshot
-from qualcode.services.lookup import get_coder, merge_target
+from qualcode.services.lookup import get_coder, merge_target, require_lead
+from qualcode.services.project_read import ProjectCopy
 from qualcode.store.bulk import insert_rows
 from qualcode.store.models import (
     Code,
@@ -136,138 +137,6 @@ class MergeReport:
         if not self.changed:
             out.append("nothing new: this copy was already merged")
         return out
-
-
-@dataclass
-class ProjectCopy:
-    """Everything read from the other project, as plain values."""
-
-    coders: dict[int, tuple[str, str]]  # id -> (name, role)
-    participants: dict[int, str]
-    attributes: list[tuple[int, str, str]]
-    transcripts: list[dict[str, Any]]
-    segments: dict[int, list[tuple[int, int, int, str | None, str]]]
-    segment_starts: dict[int, int]  # segment id -> start, to place segment memos
-    codes: dict[int, dict[str, Any]]
-    codings: list[dict[str, Any]]
-    memos: list[dict[str, Any]]
-    progress: list[tuple[int, int, str]]
-    events: list[tuple[int, str, str, datetime]]
-
-
-def _rows(session: Session, *columns: Any) -> list[Any]:
-    return list(session.execute(select(*columns)))
-
-
-def read_copy(session: Session) -> ProjectCopy:
-    """Load the copy's contents (one query per table)."""
-    transcripts = [
-        dict(row._mapping)
-        for row in session.execute(
-            select(
-                Transcript.id,
-                Transcript.guid,
-                Transcript.name,
-                Transcript.participant_id,
-                Transcript.sha256,
-                Transcript.text,
-                Transcript.format,
-                Transcript.source,
-                Transcript.unit,
-                Transcript.segmenter,
-                Transcript.words,
-            )
-        )
-    ]
-    segments: dict[int, list[tuple[int, int, int, str | None, str]]] = {}
-    segment_starts: dict[int, int] = {}
-    for sid, tid, ordinal, start, end, speaker, text in _rows(
-        session,
-        Segment.id,
-        Segment.transcript_id,
-        Segment.ordinal,
-        Segment.start,
-        Segment.end,
-        Segment.speaker,
-        Segment.text,
-    ):
-        segments.setdefault(tid, []).append((ordinal, start, end, speaker, text))
-        segment_starts[sid] = start
-    code_fields = [
-        Code.id,
-        Code.guid,
-        Code.name,
-        Code.parent_id,
-        Code.position,
-        Code.kind,
-        Code.description,
-        Code.include,
-        Code.exclude,
-        Code.example,
-        Code.color,
-        Code.status,
-        Code.created_by_id,
-    ]
-    return ProjectCopy(
-        coders={i: (n, r) for i, n, r in _rows(session, Coder.id, Coder.name, Coder.role)},
-        participants=dict(_rows(session, Participant.id, Participant.key)),
-        attributes=[
-            tuple(r)
-            for r in _rows(
-                session,
-                ParticipantAttribute.participant_id,
-                ParticipantAttribute.name,
-                ParticipantAttribute.value,
-            )
-        ],
-        transcripts=transcripts,
-        segments=segments,
-        segment_starts=segment_starts,
-        codes={row.id: dict(row._mapping) for row in session.execute(select(*code_fields))},
-        codings=[
-            dict(row._mapping)
-            for row in session.execute(
-                select(
-                    Coding.guid,
-                    Coding.transcript_id,
-                    Coding.start,
-                    Coding.end,
-                    Coding.code_id,
-                    Coding.coder_id,
-                    Coding.memo,
-                    Coding.created_at,
-                    Coding.codebook_seq,
-                ).order_by(Coding.id)
-            )
-        ],
-        memos=[
-            dict(row._mapping)
-            for row in session.execute(
-                select(
-                    Memo.guid,
-                    Memo.transcript_id,
-                    Memo.segment_id,
-                    Memo.author_id,
-                    Memo.text,
-                    Memo.created_at,
-                )
-            )
-        ],
-        progress=[
-            tuple(r)
-            for r in _rows(session, Progress.coder_id, Progress.transcript_id, Progress.status)
-        ],
-        events=[
-            tuple(r)
-            for r in _rows(
-                session,
-                CodebookEvent.seq,
-                CodebookEvent.code_guid,
-                CodebookEvent.action,
-                CodebookEvent.at,
-            )
-        ],
-    )
 
 
 class _Merger:
@@ -631,11 +500,7 @@ def fork_seq(session: Session, copy_events: list[tuple[int, str, str, datetime]]
 
 def merge_copy(session: Session, copy: ProjectCopy, actor: str) -> MergeReport:
     """Merge a copy read with :func:`read_copy` into this project (caller's transaction)."""
-    lead = get_coder(session, actor)
-    if lead is None or lead.role != "lead":
-        raise QualcodeError(
-            f"project merge: needs the lead role ({actor} is not the project's lead)"
-        )
+    require_lead(session, actor, "project merge")
     merger = _Merger(session, copy, actor)
     merger.coders()
     merger.participants()
