@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -209,6 +209,40 @@ class CodingsImport:
     done_pairs: int
 
 
+CodingKey = tuple[int, int, int, int, int]  # transcript, start, end, code, coder: unique
+
+
+def coding_keys(session: Session, transcript_ids: Iterable[int]) -> set[CodingKey]:
+    """The identities of the codings already in these transcripts (to add each one once)."""
+    wanted = list(transcript_ids)
+    if not wanted:
+        return set()
+    query = select(
+        Coding.transcript_id, Coding.start, Coding.end, Coding.code_id, Coding.coder_id
+    ).where(Coding.transcript_id.in_(wanted))
+    return {(r[0], r[1], r[2], r[3], r[4]) for r in session.execute(query)}
+
+
+class Quotes:
+    """The text a coding covers: from its segment when it lies inside it, else from the
+    transcript (read once per transcript)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.texts: dict[int, str] = {}
+
+    def text(self, transcript_id: int, segment: tuple[int, int, str], start: int, end: int) -> str:
+        seg_start, seg_end, seg_text = segment
+        if seg_start <= start and end <= seg_end:
+            return seg_text[start - seg_start : end - seg_start]
+        if transcript_id not in self.texts:
+            self.texts[transcript_id] = (
+                self.session.scalar(select(Transcript.text).where(Transcript.id == transcript_id))
+                or ""
+            )
+        return self.texts[transcript_id][start:end]
+
+
 def import_codings(session: Session, path: Path, mark_as_done: bool = False) -> CodingsImport:
     """Import ``coder,transcript,segment,code[,memo]`` rows; any bad row stops the whole file."""
     index = CodeIndex.load(session)
@@ -242,18 +276,7 @@ def import_codings(session: Session, path: Path, mark_as_done: bool = False) -> 
                         )
                     )
                 }
-                existing.update(
-                    (row[0], row[1], row[2], row[3], row[4])
-                    for row in session.execute(
-                        select(
-                            Coding.transcript_id,
-                            Coding.start,
-                            Coding.end,
-                            Coding.code_id,
-                            Coding.coder_id,
-                        ).where(Coding.transcript_id == transcript.id)
-                    )
-                )
+                existing.update(coding_keys(session, [transcript.id]))
             transcript = transcripts[tname]
             try:
                 ordinal = int(row["segment"])
@@ -329,7 +352,7 @@ def export_codings(session: Session) -> list[tuple[Any, ...]]:
         .join(Segment, Coding.segment_id == Segment.id)
         .order_by(Transcript.name, Coding.start, Coding.end, Coder.name, Coding.code_id)
     ).all()
-    texts: dict[int, str] = {}
+    quotes = Quotes(session)
     out = []
     for (
         coder,
@@ -345,14 +368,7 @@ def export_codings(session: Session) -> list[tuple[Any, ...]]:
         memo,
         created,
     ) in rows:
-        if seg_start <= start and end <= seg_end:
-            quote = seg_text[start - seg_start : end - seg_start]
-        else:
-            if tid not in texts:
-                texts[tid] = (
-                    session.scalar(select(Transcript.text).where(Transcript.id == tid)) or ""
-                )
-            quote = texts[tid][start:end]
+        quote = quotes.text(tid, (seg_start, seg_end, seg_text), start, end)
         label = index.label(index.by_id[code_id])
         out.append((coder, tname, ordinal, label, start, end, quote, memo, _iso(created)))
     return out

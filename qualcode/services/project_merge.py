@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from qualcode.errors import QualcodeError
 from qualcode.services.audit import audit
 from qualcode.services.codebook_events import record, snapshot
+from qualcode.services.coding import coding_keys
 from qualcode.services.lookup import get_coder, merge_target, require_lead
 from qualcode.services.project_read import ProjectCopy
 from qualcode.store.bulk import insert_rows
@@ -332,23 +333,7 @@ class _Merger:
 
     def codings(self, fork_seq: int) -> None:
         have_guids = set(self.session.scalars(select(Coding.guid)))
-        wanted = set(self.transcript_ids.values())
-        have_keys = (
-            {
-                tuple(row)
-                for row in self.session.execute(
-                    select(
-                        Coding.transcript_id,
-                        Coding.start,
-                        Coding.end,
-                        Coding.code_id,
-                        Coding.coder_id,
-                    ).where(Coding.transcript_id.in_(wanted))
-                )
-            }
-            if wanted
-            else set()
-        )
+        have_keys = coding_keys(self.session, set(self.transcript_ids.values()))
         retired = {c.id for c in self.session.scalars(select(Code).where(Code.status == "retired"))}
         texts = {t["id"]: len(t["text"]) for t in self.copy.transcripts}
         rows: list[tuple[Any, ...]] = []

@@ -49,6 +49,7 @@ from qualcode.ingest.model import Document, Turn
 from qualcode.services.audit import audit
 from qualcode.services.codebook_events import current_seq
 from qualcode.services.codebook_file import CodebookSpec, CodeSpec
+from qualcode.services.coding import coding_keys
 from qualcode.services.importing import (
     ImportOptions,
     Segmented,
@@ -598,20 +599,7 @@ class _Importer:
         notes = {note.guid: note for note in self.project.notes}
         have_guids = set(self.session.scalars(select(Coding.guid)))
         wanted = [i.transcript_id for i in self.prepared if i.transcript_id is not None]
-        have_keys: set[tuple[int, int, int, int, int]] = set()
-        if wanted:
-            have_keys = {
-                (r[0], r[1], r[2], r[3], r[4])
-                for r in self.session.execute(
-                    select(
-                        Coding.transcript_id,
-                        Coding.start,
-                        Coding.end,
-                        Coding.code_id,
-                        Coding.coder_id,
-                    ).where(Coding.transcript_id.in_(wanted))
-                )
-            }
+        have_keys = coding_keys(self.session, wanted)
         seq = current_seq(self.session)
         now = utcnow()
         rows: list[dict[str, Any]] = []
@@ -838,8 +826,6 @@ def store(
     importer.memos()
     importer.progress()
     importer.other_things()
-
-
 
 
 # -- the whole import ----------------------------------------------------------------------

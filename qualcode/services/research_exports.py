@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import and_, distinct, func, select
 from sqlalchemy.orm import Session
 
+from qualcode.services.coding import Quotes
 from qualcode.services.lookup import CodeIndex
 from qualcode.services.themes import (
     Selection,
@@ -137,7 +138,7 @@ def _quote_rows(
     session: Session, index: CodeIndex, query: Any
 ) -> list[tuple[tuple[Any, ...], tuple[Any, ...]]]:
     place = {c.id: i for i, c in enumerate(index.ordered())}
-    texts: dict[int, str] = {}
+    quotes = Quotes(session)
     found = []
     for (
         code_id,
@@ -154,14 +155,7 @@ def _quote_rows(
         coder,
         memo,
     ) in session.execute(query):
-        if seg_start <= start and end <= seg_end:
-            quote = seg_text[start - seg_start : end - seg_start]
-        else:
-            if tid not in texts:
-                texts[tid] = (
-                    session.scalar(select(Transcript.text).where(Transcript.id == tid)) or ""
-                )
-            quote = texts[tid][start:end]
+        quote = quotes.text(tid, (seg_start, seg_end, seg_text), start, end)
         target = index.target(index.by_id[code_id])
         theme, below = _theme_and_code(index, target)
         key = (place.get(target.id, len(place)), tname, start, end, coder)
