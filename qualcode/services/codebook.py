@@ -43,6 +43,23 @@ def _differences(code: Code, spec: CodeSpec) -> list[str]:
     return [f for f in fields if getattr(spec, f) and getattr(spec, f) != getattr(code, f)]
 
 
+def code_from_spec(spec: CodeSpec, parent_id: int | None, position: int, shortcut: str) -> Code:
+    """A new active code with the definition a codebook file gives it (not yet added)."""
+    return Code(
+        name=spec.name,
+        parent_id=parent_id,
+        position=position,
+        kind=spec.kind or "descriptive",
+        status="active",
+        description=spec.description,
+        include=spec.include,
+        exclude=spec.exclude,
+        example=spec.example,
+        color=spec.color,
+        shortcut=shortcut,
+    )
+
+
 def import_codebook(session: Session, book: CodebookSpec, actor: str) -> CodebookImport:
     """Add the file's codes to the project (one transaction, by the caller).
 
@@ -78,19 +95,7 @@ def import_codebook(session: Session, book: CodebookSpec, actor: str) -> Codeboo
         parent_id = parent_code.id if parent_code is not None else None
         position = positions.get(parent_id, -1) + 1
         positions[parent_id] = position
-        code = Code(
-            name=spec.name,
-            parent_id=parent_id,
-            position=position,
-            kind=spec.kind or "descriptive",
-            status="active",
-            description=spec.description,
-            include=spec.include,
-            exclude=spec.exclude,
-            example=spec.example,
-            color=spec.color,
-            shortcut=spec.shortcut,
-        )
+        code = code_from_spec(spec, parent_id, position, spec.shortcut)
         if spec.guid:
             code.guid = spec.guid
         session.add(code)

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from qualcode.errors import QualcodeError
 from qualcode.services.audit import audit
+from qualcode.services.codebook import code_from_spec
 from qualcode.services.codebook_changes import LIVE, require_lead
 from qualcode.services.codebook_events import record, snapshot
 from qualcode.services.codebook_file import (
@@ -200,20 +201,8 @@ class _Merger:
         self.positions[parent_id] = position
         shortcut = spec.shortcut
         clash = self.shortcuts.get(shortcut) if shortcut else None
-        code = Code(
-            name=spec.name,
-            parent_id=parent_id,
-            position=position,
-            kind=spec.kind or "descriptive",
-            status="active",
-            description=spec.description,
-            include=spec.include,
-            exclude=spec.exclude,
-            example=spec.example,
-            color=spec.color,
-            shortcut="" if clash is not None else shortcut,
-            created_by_id=self.lead.id,
-        )
+        code = code_from_spec(spec, parent_id, position, "" if clash is not None else shortcut)
+        code.created_by_id = self.lead.id
         if spec.guid and spec.guid not in self.by_guid:
             code.guid = spec.guid
         self.session.add(code)
