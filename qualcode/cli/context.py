@@ -42,3 +42,11 @@ FORMAT_OPTION = click.option(
     show_default=True,
     help="Output format.",
 )
+
+SPACY_MODEL_OPTION = click.option(
+    "--spacy-model",
+    default="auto",
+    show_default=True,
+    help="'blank' (rule-based sentencizer), an installed pipeline such as "
+    "en_core_web_sm, or 'auto' (a trained pipeline when installed).",
+)

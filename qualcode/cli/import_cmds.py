@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from qualcode.cli.context import FORMAT_OPTION, Context, pass_context
+from qualcode.cli.context import FORMAT_OPTION, SPACY_MODEL_OPTION, Context, pass_context
 
 if TYPE_CHECKING:
     from qualcode.services.importing import ImportReport
@@ -45,13 +45,7 @@ PROGRESS_MIN_FILES = 4
     is_flag=True,
     help="Replace transcripts whose text changed; codings move with the unchanged text.",
 )
-@click.option(
-    "--spacy-model",
-    default="auto",
-    show_default=True,
-    help="'blank' (rule-based sentencizer), an installed pipeline such as "
-    "en_core_web_sm, or 'auto' (a trained pipeline when installed).",
-)
+@SPACY_MODEL_OPTION
 @pass_context
 def import_(
     context: Context,

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from qualcode.cli.context import Context, pass_context
+from qualcode.cli.context import SPACY_MODEL_OPTION, Context, pass_context
 from qualcode.errors import QualcodeError
 
 
@@ -62,13 +62,7 @@ def refi_export(context: Context, out: Path) -> None:
     show_default=True,
     help="What a segment of an imported source is (as for `qualcode import`).",
 )
-@click.option(
-    "--spacy-model",
-    default="auto",
-    show_default=True,
-    help="'blank' (rule-based sentencizer), an installed pipeline such as "
-    "en_core_web_sm, or 'auto' (a trained pipeline when installed).",
-)
+@SPACY_MODEL_OPTION
 @click.option(
     "--done",
     is_flag=True,
