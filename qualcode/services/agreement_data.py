@@ -17,6 +17,7 @@ about 90 MB for 300 codes × 3 coders × 100,000 units.
 from __future__ import annotations
 
 import bisect
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import numpy as np
@@ -152,8 +153,12 @@ def reliability_data(
     codes: str | list[str] | None = None,
     level: str = "code",
     unit: str = "segment",
+    only: Collection[int] | None = None,
 ) -> ReliabilityData:
-    """Read the codings of the chosen coders into the presence cube described above."""
+    """Read the codings of the chosen coders into the presence cube described above.
+
+    ``only`` limits the units to these transcript ids (e.g. the one a decision touched).
+    """
     if unit not in UNITS:
         raise QualcodeError(f"--unit {unit}: choose one of {', '.join(UNITS)}")
     chosen, done = choose_coders(session, coders)
@@ -166,6 +171,8 @@ def reliability_data(
         for tid in set().union(*(done.get(c, set()) for c in chosen))
         if sum(tid in done.get(c, set()) for c in chosen) >= 2
     }
+    if only is not None:
+        counted &= set(only)
     if not counted:
         raise QualcodeError(
             f"no transcript is marked done by two or more of {', '.join(chosen)}; "

@@ -270,7 +270,8 @@ def set_consensus(
         note.strip(),
     )
     with suppress(QualcodeError):  # progress is a convenience; the decision is stored
-        _update_progress(session, reliability_data(session, coders=coders, unit="segment"))
+        data = reliability_data(session, coders=coders, unit="segment", only={transcript.id})
+        _update_progress(session, data)
     paths = sorted(index.path(index.by_id[c]) for c in chosen)
     audit(session, "consensus", f"{transcript.name} #{ordinal}", f"{how}: {', '.join(paths)}")
     return how, paths
