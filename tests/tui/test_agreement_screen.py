@@ -14,10 +14,11 @@ from qualcode.services.lookup import CONSENSUS
 from qualcode.store.models import Code, Coder, Coding, ConsensusDecision, Segment, Transcript
 from qualcode.store.project import Project
 from qualcode.tui.app import QualcodeApp
-from qualcode.tui.screens.agreement_screen import AgreementScreen, sort_rows
+from qualcode.tui.screens.agreement_screen import AgreementScreen
 from qualcode.tui.screens.code_picker import CodePickerScreen
 from qualcode.tui.screens.coding import CodingScreen
 from qualcode.tui.screens.pick import PickScreen
+from qualcode.tui.widgets.agreement_render import sort_rows
 from tests.cli_run import runner_for
 from tests.tui.conftest import AppFactory, run, settle
 from tests.tui.test_snapshots import SIZE as SNAPSHOT_SIZE
