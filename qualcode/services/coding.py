@@ -28,6 +28,8 @@ from qualcode.store.models import (
     utcnow,
 )
 
+PROGRESS_RANK = {"not_started": 0, "in_progress": 1, "done": 2}  # a merge keeps the furthest
+
 EXPORT_COLUMNS = (
     "coder",
     "transcript",

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from qualcode.errors import QualcodeError
 from qualcode.services.audit import audit
 from qualcode.services.codebook_events import record, snapshot
-from qualcode.services.coding import coding_keys
+from qualcode.services.coding import PROGRESS_RANK, coding_keys
 from qualcode.services.lookup import get_coder, merge_target, require_lead
 from qualcode.services.project_read import ProjectCopy
 from qualcode.store.bulk import insert_rows
@@ -44,7 +44,6 @@ from qualcode.store.models import (
     Transcript,
 )
 
-PROGRESS_RANK = {"not_started": 0, "in_progress": 1, "done": 2}
 CODING_COLUMNS = (
     "guid",
     "transcript_id",

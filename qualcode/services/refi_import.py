@@ -49,7 +49,7 @@ from qualcode.ingest.model import Document, Turn
 from qualcode.services.audit import audit
 from qualcode.services.codebook_events import current_seq
 from qualcode.services.codebook_file import CodebookSpec, CodeSpec
-from qualcode.services.coding import coding_keys
+from qualcode.services.coding import PROGRESS_RANK, coding_keys
 from qualcode.services.importing import (
     ImportOptions,
     Segmented,
@@ -88,7 +88,6 @@ if TYPE_CHECKING:
 TEXT_SUFFIXES = (".txt", ".text", ".md", ".docx", ".doc", ".rtf", ".odt", ".pdf")
 DONE_SET = re.compile(r"^done by (?P<coder>.+)$", re.IGNORECASE)
 SHOWN_PER_REASON = 8
-PROGRESS_RANK = {"not_started": 0, "in_progress": 1, "done": 2}
 MAX_NAME = 190  # transcript, participant and code names (room for a " (2)")
 BOLD_LABEL = re.compile(r"^\*\*[^*\n]{1,60}:\*\*", re.MULTILINE)
 TITLE_END = (".", "?", "!", ":", ",", ";")
