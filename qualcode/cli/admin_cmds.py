@@ -44,14 +44,21 @@ def coders_list(context: Context, fmt: str) -> None:
 @click.command()
 @pass_context
 def check(context: Context) -> None:
-    """Check the project's integrity and report in plain words (exit 1 on problems)."""
+    """Check the project's integrity and report in plain words (exit 1 on problems).
+
+    Code shortcuts that cannot work (a command's key, or shared by codes) are warnings: they
+    are listed, and do not change the exit status.
+    """
     from qualcode.services.maintenance import check_project
 
     report = check_project(context.project())
     for line in report.checked:
         click.echo(f"checked: {line}")
+    for line in report.warnings:
+        click.echo(f"warning: {line}")
     if report.ok:
-        click.echo("no problems found")
+        warned = f"; {len(report.warnings)} warning(s) above" if report.warnings else ""
+        click.echo(f"no problems found{warned}")
         return
     for line in report.problems:
         click.echo(f"problem: {line}")

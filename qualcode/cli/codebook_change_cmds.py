@@ -37,7 +37,12 @@ def codebook_add(
 @click.option("--exclude", default=None)
 @click.option("--example", default=None)
 @click.option("--color", default=None)
-@click.option("--shortcut", default=None)
+@click.option(
+    "--shortcut",
+    default=None,
+    help="One key that applies the code in the coding screen: not a command's key, nor "
+    "another code's ('' removes it).",
+)
 @click.option("--why", default="", help="The reason, kept in the codebook history.")
 @pass_context
 def codebook_edit(
@@ -116,6 +121,8 @@ def codebook_merge(context: Context, codes: tuple[str, ...], target: str, why: s
         f"merged: {', '.join(result.sources)} into {result.target} ({result.moved} coding(s) "
         f"moved, {result.collapsed} duplicate(s) collapsed)"
     )
+    if result.shortcuts:
+        click.echo(result.shortcuts)
 
 
 @codebook.command("split")

@@ -18,16 +18,32 @@ def codebook() -> None:
 @click.argument("file", type=click.Path(path_type=Path))
 @pass_context
 def codebook_import(context: Context, file: Path) -> None:
-    """Import a YAML codebook (codes already in the project are kept as they are)."""
+    """Import a YAML codebook (codes already in the project are kept as they are).
+
+    A new code's shortcut that a command key of the coding screen or another code already
+    uses is left out, and reported.
+    """
     from qualcode.services.codebook import import_codebook
     from qualcode.services.codebook_file import read_codebook
 
     book = read_codebook(file)
     with context.project().transaction() as session:
         report = import_codebook(session, book, context.actor)
-    click.echo(f"{file}: {len(report.added)} code(s) added, {len(report.unchanged)} already there")
+    dropped = report.shortcuts_dropped
+    summary = f"{file}: {len(report.added)} code(s) added, {len(report.unchanged)} already there"
+    if dropped:
+        summary += f", {len(dropped)} shortcut(s) not stored"
+    click.echo(summary)
     for conflict in report.conflicts:
         click.echo(f"conflict (kept the project's version): {conflict}", err=True)
+    for line in dropped:
+        click.echo(f"shortcut not stored: {line}", err=True)
+    if dropped:
+        click.echo(
+            "The codes were added without those keys; give them others with "
+            "`qualcode codebook edit CODE --shortcut KEY`.",
+            err=True,
+        )
 
 
 @codebook.command("export")

@@ -8,11 +8,11 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from qualcode.errors import QualcodeError
 from qualcode.services import codebook_events
 from qualcode.services.audit import audit
 from qualcode.services.codebook_file import TEXT_FIELDS, CodebookSpec, CodeSpec, dump_yaml
 from qualcode.services.lookup import CodeIndex
+from qualcode.shortcuts import check_shortcut, held_shortcuts
 from qualcode.store.models import Code, Coding, ProjectInfo
 
 LIST_COLUMNS = (
@@ -36,6 +36,8 @@ class CodebookImport:
     added: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     conflicts: list[str] = field(default_factory=list)
+    # one line per new code whose shortcut was not stored: "PATH: why"
+    shortcuts_dropped: list[str] = field(default_factory=list)
 
 
 def _differences(code: Code, spec: CodeSpec) -> list[str]:
@@ -65,11 +67,14 @@ def import_codebook(session: Session, book: CodebookSpec, actor: str) -> Codeboo
 
     Codes already present (same GUID, else same path) are kept as they are; where the file's
     definition differs, the code is listed as a conflict for the lead — never overwritten.
+    A new code's shortcut that is a command key of the coding screen, or that an active or
+    proposed code already has (in the project or earlier in the file), is not stored; the
+    report says which and why (``qualcode.shortcuts``).
     """
     index = CodeIndex.load(session)
     by_guid = {code.guid: code for code in index.by_id.values()}
     by_path = {path.casefold(): index.by_id[cid] for cid, path in index.paths.items()}
-    used_shortcuts = {c.shortcut: index.paths[c.id] for c in index.by_id.values() if c.shortcut}
+    used_shortcuts = held_shortcuts(index.code_keys())
     report = CodebookImport()
     placed: dict[int, Code] = {}  # id(spec) -> code
     positions: dict[int | None, int] = {}
@@ -86,22 +91,22 @@ def import_codebook(session: Session, book: CodebookSpec, actor: str) -> Codeboo
             else:
                 report.unchanged.append(path)
             continue
-        if spec.shortcut and spec.shortcut in used_shortcuts:
-            raise QualcodeError(
-                f"{spec.where}: shortcut {spec.shortcut!r} is already used by "
-                f"{used_shortcuts[spec.shortcut]!r} in the project"
-            )
+        shortcut = spec.shortcut
+        problem = check_shortcut(shortcut, used_shortcuts)
+        if problem is not None:
+            report.shortcuts_dropped.append(f"{path}: {problem}")
+            shortcut = ""
         parent_code = placed[id(parent)] if parent is not None else None
         parent_id = parent_code.id if parent_code is not None else None
         position = positions.get(parent_id, -1) + 1
         positions[parent_id] = position
-        code = code_from_spec(spec, parent_id, position, spec.shortcut)
+        code = code_from_spec(spec, parent_id, position, shortcut)
         if spec.guid:
             code.guid = spec.guid
         session.add(code)
         session.flush()
-        if spec.shortcut:
-            used_shortcuts[spec.shortcut] = path
+        if shortcut:
+            used_shortcuts[shortcut] = path
         placed[id(spec)] = code
         codebook_events.record(
             session,

@@ -16,6 +16,7 @@ from qualcode.errors import QualcodeError
 from qualcode.services import lookup
 from qualcode.services.codebook_events import record, snapshot
 from qualcode.services.lookup import CodeIndex, ensure_coder, get_coder
+from qualcode.shortcuts import check_shortcut, held_shortcuts
 from qualcode.store.models import Code, CodebookEvent, Coder, Coding, Segment, Transcript
 
 LIVE = ("active", "proposed")
@@ -102,15 +103,19 @@ def create_inductive_code(
     parent_id: int | None,
     description: str,
     rationale: str,
+    guid: str | None = None,
 ) -> Code:
     """A new inductive code: active when the lead makes it, else ``creator``'s proposal.
 
     The one place codes are created outside a codebook import (CLI ``add`` and the TUI).
+    ``guid``: the TUI's redo of a code's creation makes the same code again.
     """
     name = _check_name(name)
     _check_free(session, name, parent_id)
     proposal = creator.role != "lead"
     code = _new_code(session, name, parent_id, "proposed" if proposal else "active", creator)
+    if guid:
+        code.guid = guid
     code.description = (description or "").strip()
     session.flush()
     action = "propose" if proposal else "create"
@@ -165,7 +170,12 @@ def edit_code(
     shortcut: str | None = None,
     why: str = "",
 ) -> list[str]:
-    """Change the given definition fields; returns the names of the fields that changed."""
+    """Change the given definition fields; returns the names of the fields that changed.
+
+    A shortcut must be one printable key that is neither a command key of the coding screen
+    nor the shortcut of another active or proposed code (``qualcode.shortcuts``); a merged or
+    retired code holds none. Otherwise nothing is changed.
+    """
     require_lead(session, actor, "edit")
     index = CodeIndex.load(session)
     code = index.resolve(ref)
@@ -182,17 +192,27 @@ def edit_code(
     if not changes:
         return []
     if changes.get("shortcut"):
-        for other in index.by_id.values():
-            if other is not code and other.shortcut == changes["shortcut"]:
-                raise QualcodeError(
-                    f"shortcut {changes['shortcut']!r} is already used by {index.path(other)!r}"
-                )
+        _check_shortcut(index, code, changes["shortcut"])
     before = snapshot(session, code)
     for key, value in changes.items():
         setattr(code, key, value)
     session.flush()
     record(session, actor, "edit", code, before, snapshot(session, code), why.strip())
     return sorted(changes)
+
+
+def _check_shortcut(index: CodeIndex, code: Code, key: str) -> None:
+    path = index.path(code)
+    if code.status not in LIVE:
+        raise QualcodeError(
+            f"codebook edit: {path!r} is {code.status}; a {code.status} code holds no shortcut"
+        )
+    problem = check_shortcut(key, held_shortcuts(index.code_keys(skip=code)))
+    if problem is not None:
+        raise QualcodeError(
+            f"codebook edit: cannot give {path!r} the shortcut {key!r}: {problem}; "
+            "choose another key"
+        )
 
 
 def rename_code(session: Session, actor: str, ref: str, new_name: str, why: str) -> str:
@@ -262,13 +282,17 @@ def _end_code(
         )
     before = snapshot(session, code)
     code.status = "retired"
+    code.shortcut = ""  # a retired code holds no shortcut: its key is free
     session.flush()
     record(session, actor, action, code, before, snapshot(session, code), why)
     return path
 
 
 def retire_code(session: Session, actor: str, ref: str, why: str) -> str:
-    """Retire a code: it can no longer be applied; its codings stay. Returns its path."""
+    """Retire a code: it can no longer be applied; its codings stay; its shortcut is freed.
+
+    Returns its path.
+    """
     return _end_code(session, actor, ref, why, "retire", proposed_only=False)
 
 
@@ -299,12 +323,18 @@ class MergeResult:
     target: str
     moved: int
     collapsed: int
+    # what became of the merged codes' shortcuts, in plain words ("" when they had none)
+    shortcuts: str = ""
 
 
 def merge_codes(
     session: Session, actor: str, refs: list[str], into_ref: str, why: str
 ) -> MergeResult:
-    """Merge codes into a target: their codings move to it (same-span duplicates collapse)."""
+    """Merge codes into a target: their codings move to it (same-span duplicates collapse).
+
+    The merged codes' shortcuts are freed; when the target has none, it takes the first of
+    them (in the order given) that the shortcut rule allows. Both are codebook events.
+    """
     require_lead(session, actor, "merge")
     why = _why("merge", why)
     if not refs:
@@ -358,14 +388,52 @@ def merge_codes(
         session.delete(coding)
         collapsed += 1
     session.flush()
+    keys = [(index.path(c), c.shortcut) for c in sources if c.shortcut]
     for code in sources:
         before = snapshot(session, code)
         code.status = "merged"
         code.merged_into_id = target.id
+        code.shortcut = ""  # a merged code holds no shortcut
         session.flush()
         after = snapshot(session, code) | {"merged_into": target.guid}
         record(session, actor, "merge", code, before, after, why)
-    return MergeResult(tuple(index.path(c) for c in sources), index.path(target), moved, collapsed)
+    note = _pass_shortcut(session, actor, index, target, keys, why)
+    return MergeResult(
+        tuple(index.path(c) for c in sources), index.path(target), moved, collapsed, note
+    )
+
+
+def _pass_shortcut(
+    session: Session,
+    actor: str,
+    index: CodeIndex,
+    target: Code,
+    keys: list[tuple[str, str]],
+    why: str,
+) -> str:
+    """Give ``target`` the first merged code's shortcut it may have, if it has none.
+
+    ``keys``: (path, shortcut) of the merged codes that had one. Returns what became of them.
+    """
+    if not keys:
+        return ""
+    path = index.path(target)
+    noun = "shortcut" if len(keys) == 1 else "shortcuts"
+    freed = f"{noun} " + ", ".join(f"{key!r} of {source}" for source, key in keys)
+    if target.shortcut:
+        return f"{freed} freed ({path} keeps its own, {target.shortcut!r})"
+    taken = held_shortcuts(index.code_keys(skip=target))  # the merged codes hold none now
+    for source, key in keys:
+        if check_shortcut(key, taken) is None:
+            before = snapshot(session, target)
+            target.shortcut = key
+            session.flush()
+            rationale = f"{why} (took the shortcut {key!r} of {source}, merged into it)"
+            record(session, actor, "merge", target, before, snapshot(session, target), rationale)
+            rest = [f"{k!r} of {s}" for s, k in keys if (s, k) != (source, key)]
+            also = f"; {', '.join(rest)} freed" if rest else ""
+            return f"shortcut {key!r} of {source} passed to {path}{also}"
+    return f"{freed} freed (not usable for {path}: a command key, or another code's)"
 
 
 def split_code(
@@ -395,6 +463,7 @@ def split_code(
         created.append(new)
     before = snapshot(session, code)
     code.status = "retired"
+    code.shortcut = ""  # retired: its key is free
     session.flush()
     after = snapshot(session, code) | {"into": [c.guid for c in created]}
     record(session, actor, "split", code, before, after, why)

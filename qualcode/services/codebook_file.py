@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from qualcode.errors import QualcodeError
+from qualcode.shortcuts import key_problem
 
 TEXT_FIELDS = ("description", "include", "exclude", "example")
 ALLOWED_KEYS = {"name", "guid", "color", "shortcut", "children", "status", "kind", *TEXT_FIELDS}
@@ -103,8 +104,9 @@ def _parse_code(raw: Any, where: str, path: Path) -> CodeSpec:
     if spec.color and not COLOR.match(spec.color):
         raise QualcodeError(f"{path}: {where}: color {spec.color!r} is not like '#1f77b4'")
     spec.shortcut = _text(raw.get("shortcut"), where, "shortcut", path)
-    if len(spec.shortcut) > 1:
-        raise QualcodeError(f"{path}: {where}: shortcut {spec.shortcut!r} must be one key")
+    problem = key_problem(spec.shortcut)
+    if problem is not None:
+        raise QualcodeError(f"{path}: {where}: {problem}")
     guid = _text(raw.get("guid"), where, "guid", path)
     if guid:
         if not GUID.match(guid):
@@ -145,22 +147,18 @@ def parse_codebook(text: str, path: Path) -> CodebookSpec:
 
 
 def check_unique(book: CodebookSpec, path: Path) -> None:
-    """Refuse a codebook where a path, a shortcut or a GUID appears twice."""
+    """Refuse a codebook where a path or a GUID appears twice.
+
+    A shortcut used twice is no reason to refuse the file: importing or merging it leaves the
+    later code without the key and reports it (``qualcode.shortcuts``).
+    """
     paths: dict[str, str] = {}
-    shortcuts: dict[str, str] = {}
     guids: dict[str, str] = {}
     for spec, code_path, _parent in book.walk():
         key = code_path.casefold()
         if key in paths:
             raise QualcodeError(f"{path}: {spec.where}: the code {code_path!r} appears twice")
         paths[key] = code_path
-        if spec.shortcut:
-            if spec.shortcut in shortcuts:
-                raise QualcodeError(
-                    f"{path}: {spec.where}: shortcut {spec.shortcut!r} is also used by "
-                    f"{shortcuts[spec.shortcut]!r}; give each code its own key"
-                )
-            shortcuts[spec.shortcut] = code_path
         if spec.guid:
             if spec.guid in guids:
                 raise QualcodeError(f"{path}: {spec.where}: guid also used by {guids[spec.guid]!r}")

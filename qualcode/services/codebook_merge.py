@@ -6,6 +6,8 @@ new. Nothing is ever overwritten or renamed: where both sides define a field dif
 matched code has another name or parent, the difference is listed as a conflict for the lead.
 Empty fields of the project's codes are filled from the file, and new codes are added (active,
 with the file's GUID); each change is a codebook event with the rationale "merged from FILE".
+A shortcut of the file that is a command key of the coding screen, or that an active or
+proposed code already has, is not taken: it is listed as a conflict (``qualcode.shortcuts``).
 The caller runs it in one transaction; a second run of the same file changes nothing.
 """
 
@@ -29,6 +31,7 @@ from qualcode.services.codebook_file import (
     read_codebook,
 )
 from qualcode.services.lookup import CodeIndex, merge_target
+from qualcode.shortcuts import check_shortcut, held_shortcuts
 from qualcode.store.models import Code
 
 CONFLICT_COLUMNS = ("code", "field", "ours", "theirs")
@@ -129,7 +132,7 @@ class _Merger:
             self.positions[code.parent_id] = max(
                 self.positions.get(code.parent_id, -1), code.position
             )
-        self.shortcuts = {c.shortcut: c for c in self.codes.values() if c.shortcut}
+        self.shortcuts = held_shortcuts(self.index.code_keys())  # key -> path of its code
         self.report = MergeReport(source)
 
     # -- matching ---------------------------------------------------------------------------
@@ -151,8 +154,10 @@ class _Merger:
     def _conflict(self, code: Code, field_name: str, ours: str, theirs: str) -> None:
         self.report.conflicts.append(Conflict(self.paths[code.id], field_name, ours, theirs))
 
-    def _taken(self, shortcut: str) -> str:
-        return f"(none: {shortcut!r} is used by {self.paths[self.shortcuts[shortcut].id]})"
+    def _shortcut_problem(self, shortcut: str) -> str | None:
+        """Why the file's ``shortcut`` cannot be taken, as the conflict's "ours"; or None."""
+        problem = check_shortcut(shortcut, self.shortcuts)
+        return f"(none: {problem})" if problem is not None else None
 
     def _parent_label(self, code: Code | None) -> str:
         return self.paths[code.id] if code is not None else TOP_LEVEL
@@ -173,16 +178,21 @@ class _Merger:
                 continue
             if ours:
                 self._conflict(code, name, getattr(code, name), getattr(spec, name))
-            elif name == "shortcut" and theirs in self.shortcuts:
-                self._conflict(code, name, self._taken(theirs), theirs)
-            else:
-                fills[name] = getattr(spec, name).strip()
+                continue
+            if name == "shortcut":
+                if code.status not in LIVE:
+                    continue  # a retired code holds no shortcut (its status is a conflict)
+                refused = self._shortcut_problem(theirs)
+                if refused is not None:
+                    self._conflict(code, name, refused, theirs)
+                    continue
+            fills[name] = getattr(spec, name).strip()
         if fills:
             before = snapshot(self.session, code)
             for name, value in fills.items():
                 setattr(code, name, value)
             if fills.get("shortcut"):
-                self.shortcuts[fills["shortcut"]] = code
+                self.shortcuts[fills["shortcut"]] = self.paths[code.id]
             self.session.flush()
             record(
                 self.session,
@@ -200,8 +210,8 @@ class _Merger:
         position = self.positions.get(parent_id, -1) + 1
         self.positions[parent_id] = position
         shortcut = spec.shortcut
-        clash = self.shortcuts.get(shortcut) if shortcut else None
-        code = code_from_spec(spec, parent_id, position, "" if clash is not None else shortcut)
+        refused = self._shortcut_problem(shortcut)
+        code = code_from_spec(spec, parent_id, position, "" if refused is not None else shortcut)
         code.created_by_id = self.lead.id
         if spec.guid and spec.guid not in self.by_guid:
             code.guid = spec.guid
@@ -212,9 +222,9 @@ class _Merger:
         self.by_guid[code.guid.lower()] = code
         self.children[(parent_id, code.name.casefold())] = code
         if code.shortcut:
-            self.shortcuts[code.shortcut] = code
-        if clash is not None:
-            self._conflict(code, "shortcut", self._taken(shortcut), shortcut)
+            self.shortcuts[code.shortcut] = self.paths[code.id]
+        if refused is not None:
+            self._conflict(code, "shortcut", refused, shortcut)
         record(
             self.session,
             self.actor,

@@ -157,7 +157,7 @@ def _change(action: str, before_text: str, after_text: str, names: dict[str, str
         return f"into {names.get(after['merged_into'], '?')}"
     if action == "split":
         return "into " + ", ".join(names.get(g, "?") for g in after.get("into", []))
-    if action == "edit":
+    if action in ("edit", "merge"):  # a merge target's event: the shortcut it took over
         fields = sorted(k for k in after if k in before and before[k] != after[k])
         return ", ".join(fields)
     return ""

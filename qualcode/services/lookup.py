@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from qualcode.errors import QualcodeError
+from qualcode.shortcuts import CodeKey
 from qualcode.store.models import Code, Coder, Segment, Transcript
 
 CONSENSUS = "consensus"  # the special coder holding the lead's consensus codings
@@ -141,6 +142,12 @@ class CodeIndex:
         while current.parent_id is not None:
             current = self.by_id[current.parent_id]
         return current
+
+    def code_keys(self, skip: Code | None = None) -> list[CodeKey]:
+        """The codes (but ``skip``) as the shortcut rule sees them, in codebook order."""
+        return [
+            CodeKey(self.paths[c.id], c.shortcut, c.status) for c in self.ordered() if c is not skip
+        ]
 
     def ordered(self) -> list[Code]:
         """All codes in codebook order: depth first, by position then name."""

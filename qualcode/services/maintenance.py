@@ -28,6 +28,8 @@ LIMIT = 10  # problems shown per kind
 class CheckReport:
     checked: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    # not damage, but something that does not work as meant (a code shortcut no key reaches)
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -139,6 +141,20 @@ def _codes(session: Session, report: CheckReport) -> None:
     report.checked.append(f"{len(codes)} codes resolve (parents and merge targets)")
 
 
+def _shortcuts(session: Session, report: CheckReport) -> None:
+    from qualcode.services.lookup import CodeIndex
+    from qualcode.shortcuts import shortcut_problems
+
+    keys = [key for key in CodeIndex.load(session).code_keys() if key.holds]
+    found = shortcut_problems(keys)
+    report.warnings += found
+    report.checked.append(
+        f"{len(keys)} code shortcut(s): {len(found)} cannot work as meant (warnings below)"
+        if found
+        else f"{len(keys)} code shortcut(s) are distinct and none is a command's key"
+    )
+
+
 def _others(session: Session, report: CheckReport) -> None:
     seg = aliased(Segment)
     wrong = session.scalar(
@@ -169,6 +185,7 @@ def check_project(project: Project) -> CheckReport:
         _segments(session, report)
         _codings(session, report)
         _codes(session, report)
+        _shortcuts(session, report)
         _others(session, report)
     return report
 

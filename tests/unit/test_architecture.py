@@ -27,6 +27,7 @@ CORE = {
     "qualcode.export.formats": {"sqlalchemy", "textual", "openpyxl"},
     "qualcode.services.themes": {"textual", "spacy", "pandas", "numpy", "openpyxl"},
     "qualcode.services.research_exports": {"textual", "spacy", "pandas", "numpy", "openpyxl"},
+    "qualcode.shortcuts": {"sqlalchemy", "textual", "spacy", "yaml"},
     "qualcode.cli.main": {"textual", "spacy", "pandas", "alembic", "docx", "sqlalchemy"},
 }
 

@@ -103,7 +103,12 @@ def test_merge_moves_every_coding_and_collapses_duplicates(mini: Runner) -> None
         for r in json.loads(_ok(mini, "codebook", "history", "--format", "json"))
         if r["action"] == "merge"
     ]
-    assert len(merge) == 1 and json.loads(merge[0]["after"])["merged_into"]
+    # the merged code's event, then the target's: it took over the merged code's shortcut
+    assert len(merge) == 2 and json.loads(merge[0]["after"])["merged_into"]
+    assert json.loads(merge[0]["after"])["shortcut"] == ""
+    assert json.loads(merge[1]["after"])["shortcut"] == "1"
+    assert "merged_into" not in json.loads(merge[1]["after"])
+    assert "shortcut '1' of Exposure/News passed to Risk/News" in out
 
 
 def test_merge_refusals(mini: Runner) -> None:

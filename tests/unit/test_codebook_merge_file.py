@@ -386,7 +386,12 @@ def test_a_shortcut_in_use_is_not_taken(mini: Runner, tmp_path: Path) -> None:
     assert "added 1" in result.out and "conflicts 1" in result.out
     assert _codes(mini)["Exposure/Talks"]["shortcut"] == ""
     assert _conflicts(mini, other) == [
-        ("Exposure/Talks", "shortcut", "(none: '1' is used by Exposure/News)", "1")
+        (
+            "Exposure/Talks",
+            "shortcut",
+            "(none: '1' is already the shortcut of 'Exposure/News')",
+            "1",
+        )
     ]
 
 

@@ -8,7 +8,9 @@ refuse must leave the project exactly as it was. After every step:
 * no coding is lost: each coding's (coder, span, code it now stands for — following merges)
   is still there; merges may only collapse codings that became identical;
 * replaying the events gives the live codebook, and every tag still replays to the
-  codebook as it was when the tag was made.
+  codebook as it was when the tag was made;
+* the shortcut rule holds: no live code's shortcut is a command key or another live code's,
+  and merged or retired codes hold none (edits try free, taken and command keys).
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from qualcode.services.codebook_events import current_seq
 from qualcode.services.codebook_history import codebook_at, live_codebook, tag, tag_seq
 from qualcode.services.coding import apply_code
 from qualcode.services.lookup import CodeIndex
+from qualcode.shortcuts import shortcut_problems
 from qualcode.store.models import Code, Coder, Coding, Segment, Transcript
 from qualcode.store.project import Project, open_project
 from tests.unit.conftest import MINI, MINI_CODEBOOK
@@ -86,6 +89,13 @@ def _coding_facts(session: Session) -> set[tuple[int, int, int, int, int]]:
     }
 
 
+def _shortcuts_keep_the_rule(session: Session) -> None:
+    """No live code's shortcut is a command key or another live code's (merged, retired: none)."""
+    index = CodeIndex.load(session)
+    assert shortcut_problems(index.code_keys()) == []
+    assert all(not k.shortcut for k in index.code_keys() if k.status not in changes.LIVE)
+
+
 def _replay_matches_live(session: Session) -> None:
     replay = codebook_at(session, current_seq(session))
     live = live_codebook(session)
@@ -116,7 +126,11 @@ def _run_op(session: Session, op: Op, step: int) -> None:
         proposed = [x for x in live if x.status == "proposed"]
         changes.reject_code(session, "alice", path(_pick(proposed, a)), "not needed")
     elif action == "edit":
-        changes.edit_code(session, "alice", path(code), description=f"meaning {step}", why="w")
+        # shortcuts: free keys, keys of the mini codebook's codes, command keys, none
+        key = ("4", "5", "1", "3", "h", "x", "")[c % 7] if c % 2 else None
+        changes.edit_code(
+            session, "alice", path(code), description=f"meaning {step}", shortcut=key, why="w"
+        )
     elif action == "rename":
         changes.rename_code(session, "alice", path(code), f"Renamed {step}", "clearer")
     elif action == "move":
@@ -218,6 +232,7 @@ def test_random_codebook_changes_lose_no_coding(template: Path, ops: list[Op]) -
                 assert moved <= now, (op, moved - now)
                 facts = now
                 _replay_matches_live(session)
+                _shortcuts_keep_the_rule(session)
                 if op[0] == "tag" and f"v{step}" not in tags:
                     tags[f"v{step}"] = codebook_at(session, tag_seq(session, f"v{step}"))
                 for label, book in tags.items():
