@@ -127,15 +127,17 @@ def _coding_items(session: Session, transcript_id: int, coder_id: int | None) ->
             Coding.coder_id,
             Coder.name,
             Coding.memo,
+            Code.guid,
         )
         .join(Coder, Coding.coder_id == Coder.id)
+        .join(Code, Coding.code_id == Code.id)
         .where(Coding.transcript_id == transcript_id)
         .order_by(Coding.start, Coder.name, Coding.id)
     )
     if coder_id is not None:
         query = query.where(Coding.coder_id == coder_id)
     return [
-        CodingItem(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9])
+        CodingItem(*r)
         for r in session.execute(query)
     ]
 
@@ -242,6 +244,7 @@ def _item(session: Session, coding: Coding) -> CodingItem:
         coding.coder_id,
         coder.name if coder else "",
         coding.memo,
+        session.scalar(select(Code.guid).where(Code.id == coding.code_id)) or "",
     )
 
 
@@ -298,10 +301,45 @@ def remove_coding(session: Session, coder_id: int, coding_id: int) -> CodingItem
     return item
 
 
+def find_coding(
+    session: Session, coder_id: int, transcript_id: int, code_id: int, start: int, end: int
+) -> Coding | None:
+    """The coder's coding of ``code_id`` on exactly ``[start, end)`` (the unique key)."""
+    return session.scalar(
+        select(Coding).where(
+            Coding.transcript_id == transcript_id,
+            Coding.start == start,
+            Coding.end == end,
+            Coding.code_id == code_id,
+            Coding.coder_id == coder_id,
+        )
+    )
+
+
+def remove_coding_at(
+    session: Session, coder_id: int, transcript_id: int, code_id: int, start: int, end: int
+) -> CodingItem | None:
+    """Remove the coder's coding of a code on a span (found by its unique key, not its row
+    id, which a restore changes); returns it, or None when it is not there."""
+    coding = find_coding(session, coder_id, transcript_id, code_id, start, end)
+    if coding is None:
+        return None
+    return remove_coding(session, coder_id, coding.id)
+
+
+def remove_coding_guid(session: Session, coder_id: int, guid: str) -> CodingItem | None:
+    """Remove the coder's coding with this GUID (its identity through undo and redo);
+    returns it, or None when it is not there."""
+    coding_id = session.scalar(select(Coding.id).where(Coding.guid == guid))
+    return None if coding_id is None else remove_coding(session, coder_id, coding_id)
+
+
 def restore_coding(session: Session, item: CodingItem) -> CodingItem | None:
-    """Put back a removed coding (undo), with its GUID; None if it is there again."""
+    """Put back a removed coding (undo), with its GUID and memo; None if it is there again."""
     exists = session.scalar(select(Coding.id).where(Coding.guid == item.guid))
-    if exists is not None:
+    if exists is not None or find_coding(
+        session, item.coder_id, item.transcript_id, item.code_id, item.start, item.end
+    ):
         return None
     if session.get(Code, item.code_id) is None:
         raise QualcodeError("cannot undo: the code no longer exists")
@@ -323,22 +361,36 @@ def restore_coding(session: Session, item: CodingItem) -> CodingItem | None:
     return restored
 
 
+def code_id_for(session: Session, guid: str) -> int:
+    """The id of the code with this GUID (the TUI's undo history names codes by GUID)."""
+    code_id = session.scalar(select(Code.id).where(Code.guid == guid))
+    if code_id is None:
+        raise QualcodeError("that code no longer exists; the codebook was changed")
+    return code_id
+
+
 def _where(session: Session, item: CodingItem) -> str:
     name = session.scalar(select(Transcript.name).where(Transcript.id == item.transcript_id))
     return f"{name} {item.start}–{item.end}"
 
 
 def create_code(
-    session: Session, coder_id: int, name: str, parent_id: int | None, description: str = ""
+    session: Session,
+    coder_id: int,
+    name: str,
+    parent_id: int | None,
+    description: str = "",
+    guid: str | None = None,
 ) -> CodeItem:
-    """A new inductive code; a non-lead coder's code is a proposal for the lead to review."""
+    """A new inductive code; a non-lead coder's code is a proposal for the lead to review.
+    ``guid``: make it with this GUID (a redo makes the same code again)."""
     from qualcode.services.codebook_changes import create_inductive_code
 
     coder = session.get(Coder, coder_id)
     if coder is None:
         raise QualcodeError("unknown coder")
     code = create_inductive_code(
-        session, coder.name, coder, name, parent_id, description, "created while coding"
+        session, coder.name, coder, name, parent_id, description, "created while coding", guid
     )
     return code_item(code, CodeIndex.load(session), 0)
 

@@ -61,6 +61,7 @@ class CodingItem:
     coder_id: int
     coder: str
     memo: str = ""
+    code_guid: str = ""
 
 
 @dataclass(frozen=True)

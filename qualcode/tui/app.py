@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
+from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
 from qualcode.tui.db import DbRunner
+from qualcode.tui.key_gate import KeyGate, KeySettled
 from qualcode.tui.keys import load_keymap
 from qualcode.tui.screens.coding import CodingScreen
 from qualcode.tui.screens.help import HelpScreen
@@ -43,6 +45,44 @@ class QualcodeApp(App[None]):
         self.db = DbRunner(self, project, actor=coder)
         self.use_keymap_file = use_keymap_file
         self.failure: str | None = None  # why the app could not start, for the CLI to print
+        self.keys = KeyGate(self)
+        self.quitting = False  # once set, no new reload is started
+
+    async def on_event(self, event: events.Event) -> None:
+        """Keys and pastes go through the gate: one at a time, in the order pressed."""
+        if not isinstance(event, (events.Key, events.Paste)) or event.is_forwarded:
+            await super().on_event(event)
+            return
+        if self.keys.take(event):
+            return  # it waits its turn
+        pressed = getattr(self.screen, "key_pressed", None)
+        if pressed is not None:
+            pressed()  # the status line spoke of the previous key
+        await super().on_event(event)
+        target = (self.focused or self.screen) if event.is_forwarded else None
+        self.keys.dispatched(event, target)
+
+    def on_key_settled(self, message: KeySettled) -> None:
+        self.keys.settled(message)
+
+    async def action_quit(self) -> None:
+        """Quit, but never with a memo half typed or changes not yet stored."""
+        from qualcode.tui.screens.memo import MemoScreen, UnsavedScreen
+
+        for screen in reversed(self.screen_stack):
+            if isinstance(screen, UnsavedScreen):
+                return  # the question is on screen already
+            if isinstance(screen, MemoScreen) and screen.unsaved:
+                screen.ask_unsaved(then=self._quit_when_stored)
+                return
+        await self._quit_when_stored()
+
+    async def _quit_when_stored(self) -> None:
+        self.quitting = True
+        if self.db.pending:
+            self.sub_title = "saving…"
+            await self.db.settle(timeout=30.0)
+        self.exit()
 
     def on_mount(self) -> None:
         if self.use_keymap_file:
@@ -74,8 +114,14 @@ class QualcodeApp(App[None]):
             "Motion: j/k or ↓/↑ next/previous segment, PgDn/PgUp, Home/End (or G) first/last. "
             "v selects a sub-span of the segment: w/b and l/h move its end, W/B its start, "
             "Esc cancels; then apply a code as usual to code that span only.\n"
-            "A code's shortcut key (shown [like this] in the codebook panel) applies it. "
-            "Enter on a code in the codebook panel applies it too. Tab moves between panels.\n"
+            "A code's shortcut key (shown first in the codebook panel) applies it. "
+            "A click on a code in the codebook panel shows its definition; a double click, or "
+            "Enter, applies it. A theme (a code with codes under it) is not applied: choose "
+            "one of its codes. Tab moves between panels.\n"
+            "u undoes and Ctrl+R redoes, through any sequence of changes. The line under the "
+            "transcript says what the last key did, or why it did nothing.\n"
+            "Keys typed quickly are taken one at a time, in order: each acts on the segment "
+            "the cursor was on when it was pressed.\n"
             'Remap keys in ~/.config/qualcode/keys.toml (or $QUALCODE_KEYS): [keys] id = "key".'
         )
         self.push_screen(HelpScreen(rows, extra))

@@ -30,12 +30,22 @@ if TYPE_CHECKING:
 RETRY_SECONDS = 20.0  # a key press should not wait longer than this for other writers
 
 
-@dataclass
+@dataclass(eq=False)  # a job is its own key while it holds the keys
 class _Job:
     run: Callable[[Session], Any]
     done: Callable[[Any], None] | None
     failed: Callable[[str], None] | None
     write: bool
+    hold: bool = False
+
+
+def on_screen(screen: Any) -> bool:
+    """The screen is still in the app's stack: a result loaded for a screen that was closed
+    meanwhile (Esc pressed during a reload) is dropped, not drawn into removed widgets."""
+    try:
+        return bool(screen.is_attached and screen in screen.app.screen_stack)
+    except Exception:  # no app any more
+        return False
 
 
 def describe_error(exc: BaseException) -> str:
@@ -91,10 +101,21 @@ class DbRunner:
         done: Callable[[Any], None] | None = None,
         failed: Callable[[str], None] | None = None,
         write: bool = True,
+        hold: bool = False,
     ) -> None:
+        """Run ``run`` on the database thread, then ``done`` (or ``failed``) on the UI thread.
+
+        ``hold``: keys wait until the callback has run, because what they act on is what
+        this job loads (a reloaded tree, the next disagreement, another transcript).
+        """
         self.start()
         self._count(1)
-        self._jobs.put(_Job(run, done, failed, write))
+        job = _Job(run, done, failed, write, hold)
+        if hold:
+            from qualcode.tui.key_gate import hold_keys
+
+            hold_keys(self.app, job)
+        self._jobs.put(job)
 
     def _loop(self) -> None:
         worker = get_current_worker()
@@ -135,6 +156,15 @@ class DbRunner:
             return job.run(session)
 
     def _run(self, job: _Job) -> None:
+        try:
+            self._run_job(job)
+        finally:
+            if job.hold:
+                from qualcode.tui.key_gate import release_keys
+
+                self._call(lambda j: release_keys(self.app, j), job)
+
+    def _run_job(self, job: _Job) -> None:
         from qualcode.store.retry import retrying
 
         try:
@@ -151,8 +181,22 @@ class DbRunner:
             self._call(job.done, result)
 
     def _call(self, callback: Callable[[Any], None], value: Any) -> None:
+        def guarded(result: Any) -> None:
+            # a failure while showing a result must not end the database thread (every
+            # later change would be lost): it becomes a notification
+            try:
+                callback(result)
+            except Exception as exc:
+                self.app.log.error("database callback failed", exc)
+                self.app.notify(
+                    f"could not show a result ({type(exc).__name__}: {exc}); "
+                    "your changes are stored",
+                    severity="error",
+                    timeout=8,
+                )
+
         with contextlib.suppress(RuntimeError):  # the app is closing
-            self.app.call_from_thread(callback, value)
+            self.app.call_from_thread(guarded, value)
 
     async def settle(self, timeout: float = 10.0) -> None:
         """Wait until every submitted job has run (for tests and clean exits)."""

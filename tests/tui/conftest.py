@@ -63,3 +63,42 @@ def app_for(project: Project) -> AppFactory:
 
 
 Step = Callable[[QualcodeApp, Any], Awaitable[None]]
+
+
+def burst(app: QualcodeApp, *keys: str) -> None:
+    """Send ``keys`` the way a terminal over SSH does: all at once, with no pause between
+    them (``pilot.press`` waits for the app to go idle after every key, which hides races).
+
+    Each key is named as ``pilot.press`` names it ("j", "slash", "enter", "ctrl+s", or a
+    single character such as "/")."""
+    import unicodedata
+
+    from textual import events
+    from textual.keys import REPLACED_KEYS, _character_to_key, _get_unicode_name_from_key
+
+    for key in keys:
+        if len(key) == 1 and not key.isalnum():
+            key = _character_to_key(key)
+        original = REPLACED_KEYS.get(key, key)
+        char: str | None
+        try:
+            char = unicodedata.lookup(_get_unicode_name_from_key(original))
+        except KeyError:
+            char = key if len(key) == 1 else None
+        event = events.Key(key, char)
+        event.set_sender(app)
+        app.post_message(event)
+
+
+async def drain(app: QualcodeApp, pilot: Any, timeout: float = 20.0) -> None:
+    """Wait until every key sent has been handled and every database job has run."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while loop.time() < deadline:
+        await pilot.pause()
+        await app.db.settle()
+        if app.keys.idle and not app.db.pending:
+            await pilot.pause()
+            if app.keys.idle and not app.db.pending:
+                return
+    raise AssertionError(f"keys still waiting after {timeout} s: {len(app.keys.backlog)}")

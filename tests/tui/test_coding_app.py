@@ -105,7 +105,7 @@ def test_new_code_by_a_coder_is_a_proposal(app_for: AppFactory, project: Project
         async with app.run_test(size=SIZE) as pilot:
             await settle(app, pilot)
             await pilot.press("j", "n")
-            await pilot.press(*"Conference talks", "enter")
+            await pilot.press(*"Conference talks", "enter", *"Heard at a talk", "enter")
             await settle(app, pilot)
         with project.session() as session:
             code = session.query(Code).filter(Code.name == "Conference talks").one()

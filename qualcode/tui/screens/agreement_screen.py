@@ -20,7 +20,7 @@ from textual.widgets import DataTable, Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
 from qualcode.services.workspace_types import CodeItem, CoderInfo
-from qualcode.tui.db import DbRunner
+from qualcode.tui.db import DbRunner, on_screen
 from qualcode.tui.screens.code_picker import CodePickerScreen
 from qualcode.tui.screens.pick import PickScreen
 from qualcode.tui.widgets.agreement_render import (
@@ -139,7 +139,7 @@ class AgreementScreen(Screen[None]):
         )
         self._show_review_title()
         self.table.loading = True
-        self.db.submit(self._compute, self._computed, self._not_computed, write=False)
+        self.db.submit(self._compute, self._computed, self._not_computed, write=False, hold=True)
         if self.coder.is_lead:
             coder_id = self.coder.id
 
@@ -148,7 +148,7 @@ class AgreementScreen(Screen[None]):
 
                 return list(codebook_view(session, coder_id).codes)
 
-            self.db.submit(codebook, self._codebook_loaded, write=False)
+            self.db.submit(codebook, self._codebook_loaded, write=False, hold=True)
 
     # ---- the agreement table ----------------------------------------------------------------
 
@@ -162,12 +162,16 @@ class AgreementScreen(Screen[None]):
         self.codes = codes
 
     def _not_computed(self, message: str) -> None:
+        if not on_screen(self):
+            return  # the screen was closed while the agreement was computed
         self.table.loading = False
         self.sub_title = f"{self.coder.name} · no agreement to show"
         self.query_one("#agreement-summary", Static).update(Text(message, style="yellow"))
         self.query_one("#review-title", Static).update("")
 
     def _computed(self, report: AgreementReport) -> None:
+        if not on_screen(self):
+            return  # the screen was closed while the agreement was computed
         self.report = report
         self.table.loading = False
         if self.focused is None:
@@ -278,13 +282,13 @@ class AgreementScreen(Screen[None]):
             return review_items(session, actor, code, coders)
 
         def shown(view: ReviewView) -> None:
-            if code == self.review_code:
+            if on_screen(self) and code == self.review_code:
                 self._show_review(view, goto, advance)
 
         def failed(message: str) -> None:
             self.notify(message, severity="error")
 
-        self.db.submit(load, shown, failed, write=False)
+        self.db.submit(load, shown, failed, write=False, hold=True)
 
     def _show_review(self, view: ReviewView, goto: tuple[str, int] | None, advance: bool) -> None:
         self.review = view
@@ -386,9 +390,11 @@ class AgreementScreen(Screen[None]):
             how, paths = result
             chosen = ", ".join(paths) or "no code"
             self.notify(f"{transcript} segment {ordinal}: {chosen} ({how_label(how)})", timeout=4)
-            self._load_review(code, goto=(transcript, ordinal), advance=True)
+            if on_screen(self):
+                self._load_review(code, goto=(transcript, ordinal), advance=True)
 
-        self.db.submit(run, done)
+        # the next key decides the next disagreement, once the list has moved on to it
+        self.db.submit(run, done, hold=True)
 
     def action_accept(self, position: int) -> None:
         item = self._current()
@@ -463,10 +469,10 @@ class AgreementScreen(Screen[None]):
 
             def done(note: str) -> None:
                 self.notify(note, timeout=8)
-                if self.review is not None:
+                if on_screen(self) and self.review is not None:
                     self._load_review(self.review.code)
 
-            self.db.submit(run, done)
+            self.db.submit(run, done, hold=True)
 
         self.app.push_screen(
             PickScreen("Record the consensus where every coder agrees?", choices), confirmed

@@ -1,4 +1,8 @@
-"""`/`: find a code by fuzzy match on its name and path; Enter applies it."""
+"""`/`: find a code by fuzzy match on its name and path; Enter applies it.
+
+Enter with no match applies nothing: with ``offer_new`` it returns the typed text, and the
+coding screen offers to create that code.
+"""
 
 from __future__ import annotations
 
@@ -29,8 +33,9 @@ def code_prompt(code: CodeItem) -> Text:
     return text
 
 
-class CodeSearchScreen(ModalScreen[int | None]):
-    """Returns the chosen code's id, or None."""
+class CodeSearchScreen(ModalScreen[int | str | None]):
+    """Returns the chosen code's id; the typed text when nothing matched and ``offer_new``;
+    else None."""
 
     DEFAULT_CSS = """
     CodeSearchScreen { align: center middle; }
@@ -46,14 +51,18 @@ class CodeSearchScreen(ModalScreen[int | None]):
         Binding("up", "move(-1)", "Previous", show=False, id="search.up"),
     ]
 
-    def __init__(self, codes: list[CodeItem], title: str = "Apply code") -> None:
+    def __init__(
+        self, codes: list[CodeItem], title: str = "Apply code", offer_new: bool = False
+    ) -> None:
         super().__init__()
         self.codes = [c for c in codes if c.usable]
         self.title_text = title
+        self.offer_new = offer_new
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(f"{self.title_text}: type to filter, Enter to choose, Esc to cancel")
+            new = " (no match: a new code)" if self.offer_new else ""
+            yield Label(f"{self.title_text}: type to filter · Enter chooses{new} · Esc cancels")
             yield Input(placeholder="code name or Theme/Code", id="query")
             yield OptionList(id="matches")
 
@@ -87,10 +96,15 @@ class CodeSearchScreen(ModalScreen[int | None]):
             options.highlighted = max(0, min(options.option_count - 1, current + delta))
 
     @on(Input.Submitted, "#query")
-    def _submitted(self) -> None:
+    def _submitted(self, event: Input.Submitted) -> None:
         options = self.query_one("#matches", OptionList)
         option = options.highlighted_option
-        self.dismiss(int(option.id) if option is not None and option.id else None)
+        if option is not None and option.id:
+            self.dismiss(int(option.id))
+        elif self.offer_new and event.value.strip():
+            self.dismiss(event.value.strip())  # nothing matched: offer to create it
+        else:
+            self.dismiss(None)
 
     @on(OptionList.OptionSelected, "#matches")
     def _selected(self, event: OptionList.OptionSelected) -> None:

@@ -28,7 +28,7 @@ from textual.widgets import (
 )
 from textual.widgets.tree import TreeNode
 
-from qualcode.tui.db import DbRunner
+from qualcode.tui.db import DbRunner, on_screen
 from qualcode.tui.screens.code_search import CodeSearchScreen
 from qualcode.tui.screens.pick import PickScreen
 from qualcode.tui.screens.rationale import Field, RationaleScreen, why_field
@@ -214,7 +214,7 @@ class CodebookScreen(Screen[bool]):
 
             return review_view(session, coder)
 
-        self.db.submit(load, self._show, write=False)
+        self.db.submit(load, self._show, write=False, hold=True)
 
     def _poll(self) -> None:
         """Another coder's proposal (or the lead's change elsewhere) appears here too."""
@@ -234,6 +234,8 @@ class CodebookScreen(Screen[bool]):
         self.db.submit(check, compare, failed=lambda _m: None, write=False)
 
     def _show(self, view: ReviewView) -> None:
+        if not on_screen(self):
+            return  # the screen was closed while the codebook loaded
         self.view = view
         role = " (lead)" if view.is_lead else " · read only: changes need the lead role"
         live = sum(1 for c in view.codes if c.status in LIVE)
@@ -310,7 +312,7 @@ class CodebookScreen(Screen[bool]):
             return code_detail(session, code_id, coder)
 
         def loaded(detail: CodeDetail) -> None:
-            if detail.code.id == self.current_id:
+            if on_screen(self) and detail.code.id == self.current_id:  # not after Esc
                 self.detail = detail
                 self._render_detail()
 
@@ -387,7 +389,8 @@ class CodebookScreen(Screen[bool]):
             self.notify(note, timeout=4)
             self.reload()
 
-        self.db.submit(run, done)
+        # the keys after it act on the reloaded tree
+        self.db.submit(run, done, hold=True)
 
     def _ask(self, title: str, fields: list[Field], then: Callable[[dict[str, str]], None]) -> None:
         def answered(values: dict[str, str] | None) -> None:
@@ -568,8 +571,8 @@ class CodebookScreen(Screen[bool]):
         targets = [c for c in self.view.codes if c.status in LIVE and c.id not in excluded]
         by_id = {c.id: c for c in targets}
 
-        def picked(target_id: int | None) -> None:
-            target = by_id.get(target_id) if target_id is not None else None
+        def picked(target_id: int | str | None) -> None:
+            target = by_id.get(target_id) if isinstance(target_id, int) else None
             if target is None:
                 return
             into = target.path

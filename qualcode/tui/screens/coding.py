@@ -8,8 +8,8 @@ ask for everyone's (``A``).
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable
-from dataclasses import dataclass
+from bisect import bisect_right
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
@@ -25,15 +25,29 @@ from qualcode.services.workspace_types import (
     CodeItem,
     CoderInfo,
     CodingItem,
+    SegmentItem,
     TranscriptContent,
     TranscriptItem,
 )
-from qualcode.tui.db import DbRunner
+from qualcode.tui.db import DbRunner, on_screen
+from qualcode.tui.history import (
+    ApplyOp,
+    History,
+    LocalState,
+    Mark,
+    MemoOp,
+    NewCodeOp,
+    Op,
+    RemoveOp,
+    StatusOp,
+)
+from qualcode.tui.key_gate import hold_keys, release_keys
 from qualcode.tui.screens.code_search import CodeSearchScreen, code_prompt
 from qualcode.tui.screens.memo import MemoScreen
 from qualcode.tui.screens.new_code import NewCode, NewCodeScreen
 from qualcode.tui.screens.pick import PickScreen
-from qualcode.tui.widgets.codebook_panel import CodebookPanel
+from qualcode.tui.widgets.codebook_panel import CodebookPanel, CodeTree
+from qualcode.tui.widgets.status_line import StatusLine
 from qualcode.tui.widgets.transcript_list import TranscriptList
 from qualcode.tui.widgets.transcript_view import CodeChip, TranscriptView
 
@@ -55,12 +69,6 @@ def _ws() -> ModuleType:
 SELECTION_KEYS = frozenset({"h", "l", "w", "b", "W", "B", "left", "right", "escape"})
 
 
-@dataclass(frozen=True)
-class Undo:
-    label: str
-    run: Callable[[Session], object]
-
-
 class CodingScreen(Screen[None]):
     BINDINGS = [
         Binding("slash", "search", "Code search", id="code_search"),
@@ -68,6 +76,7 @@ class CodingScreen(Screen[None]):
         Binding("n", "new_code", "New code", id="new_code"),
         Binding("m", "memo", "Memo", id="memo"),
         Binding("u", "undo", "Undo", id="undo"),
+        Binding("ctrl+r", "redo", "Redo", show=False, id="redo"),
         Binding("d", "done", "Done", id="mark_done"),
         Binding(
             "left_square_bracket",
@@ -102,11 +111,22 @@ class CodingScreen(Screen[None]):
         self.codings: tuple[CodingItem, ...] = ()
         self.memos: dict[int, str] = {}
         self.show_all = False
-        self.pending_chips: dict[int, list[CodeChip]] = {}  # shown before the database answers
         self.filter_label = ""
-        self.undo_stack: list[Undo] = []
+        self.history = History()
+        self.local = LocalState()  # the coder's own work as shown, ahead of the database
+        self._tickets = 0  # changes sent to the database thread so far
+        self._overlay: list[tuple[int, Op, bool]] = []  # changes no reload has shown yet
+        self._parents: frozenset[int] = frozenset()  # codes with codes under them (themes)
+        self._codes_by_guid: dict[str, CodeItem] = {}
+        self._starts: list[int] = []  # the shown transcript's segment starts (for bisect)
+        self._keys_pressed = 0
+        self._refresh_queued = False  # a reload job submitted and not started yet
+        self._refresh_notes: list[str] = []
 
     # ---- layout -------------------------------------------------------------------------
+
+    DEFAULT_CSS = """
+    """
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -114,6 +134,7 @@ class CodingScreen(Screen[None]):
             yield TranscriptList(id="transcripts")
             yield TranscriptView(id="view")
             yield CodebookPanel()
+        yield StatusLine(id="status")
         yield Footer()
 
     @property
@@ -151,12 +172,14 @@ class CodingScreen(Screen[None]):
             )
 
         # Paint the first frame before the database thread starts importing SQLAlchemy
-        # (the two would share the GIL).
+        # (the two would share the GIL). Keys typed meanwhile wait for the transcript.
+        hold_keys(self.app, self)
         self.call_after_refresh(self.db.submit, load, loaded, self._cannot_start, False)
         self.set_interval(2.0, self._poll, name="poll")
 
     def _cannot_start(self, message: str) -> None:
         """The project could not be opened or read: leave with the reason (exit status 2)."""
+        release_keys(self.app, self)
         failed_app = self.app
         if hasattr(failed_app, "failure"):
             failed_app.failure = message
@@ -173,11 +196,35 @@ class CodingScreen(Screen[None]):
         if content is not None:
             self._opened(content, None)
         else:
+            release_keys(self.app, self)
             self.query_one(TranscriptList).show(self.transcripts, None)
             self.sub_title = "no transcripts yet: import some with 'qualcode import'"
+        self._report_shadowed_shortcuts()
         # What start-up made stays: keep it out of the garbage collector's full passes,
         # which would otherwise pause a key press now and then.
         gc.freeze()
+
+    def _report_shadowed_shortcuts(self) -> None:
+        """A code's shortcut that a command key takes (after the user's keys.toml) is said
+        at start-up, naming the code, the key and the command: it would do nothing."""
+        from qualcode.shortcuts import keymap_conflicts
+
+        keymap: dict[str, str] = getattr(self.app, "_keymap", {}) or {}
+        commands: dict[str, str] = {}
+        for owner in (type(self.app), CodingScreen, TranscriptView):
+            for binding in owner.BINDINGS:
+                if not isinstance(binding, Binding):
+                    continue
+                keys = keymap.get(binding.id, binding.key) if binding.id else binding.key
+                for key in keys.split(","):
+                    commands.setdefault(key.strip(), binding.description or binding.action)
+        shortcuts = {c.shortcut: c.path for c in self.codebook.codes if c.shortcut and c.usable}
+        problems = keymap_conflicts(commands, shortcuts)
+        for problem in problems:
+            self.notify(problem, severity="warning", timeout=15)
+        if problems:
+            more = f" ({len(problems) - 1} more in the notifications)" if len(problems) > 1 else ""
+            self.say(problems[0] + more, "warning")
 
     # ---- loading ------------------------------------------------------------------------
 
@@ -190,12 +237,24 @@ class CodingScreen(Screen[None]):
         def load(session: Session) -> TranscriptContent:
             return _ws().load_transcript(session, transcript_id, coder.id, show_all)
 
-        self.db.submit(load, lambda content: self._opened(content, goto), write=False)
+        def failed(message: str) -> None:
+            self.say(f"cannot open that transcript: {message}", "error")
 
-    def _opened(self, content: TranscriptContent, goto: int | None) -> None:
+        # keys typed after ] act on the transcript it opens: they wait until it is shown
+        ticket = self._tickets
+        self.db.submit(
+            load, lambda content: self._opened(content, goto, ticket), failed, False, hold=True
+        )
+
+    def _opened(self, content: TranscriptContent, goto: int | None, ticket: int = 0) -> None:
+        release_keys(self.app, self)
+        if not on_screen(self):
+            return
         self.content = content
         self.codings = content.codings
         self.memos = dict(content.memos)
+        self._starts = [s.start for s in content.segments]
+        self._reconcile(ticket, content.transcript.id, content.codings, content.memos)
         self.filter_label = ""
         self.view.set_content(
             content.segments,
@@ -209,40 +268,113 @@ class CodingScreen(Screen[None]):
         self.query_one(TranscriptList).show(self.transcripts, content.transcript.id)
         self._update_title()
 
+    # ---- what is shown: the database's picture plus the changes it has not shown yet -------
+
+    def _reconcile(
+        self,
+        ticket: int,
+        transcript_id: int,
+        codings: tuple[CodingItem, ...],
+        memos: dict[int, str],
+        items: list[TranscriptItem] | None = None,
+    ) -> None:
+        """A reload read after change number ``ticket``: it is the truth up to there; the
+        changes made since are laid on top of it again."""
+        self._overlay = [entry for entry in self._overlay if entry[0] > ticket]
+        own = self.coder.id if self.coder else None
+        local = LocalState(memo_transcript=transcript_id)
+        for coding in codings:
+            if coding.coder_id == own:
+                local.add(Mark(transcript_id, coding.start, coding.end, coding.code_guid))
+        local.memos = dict(memos)
+        if items is not None:
+            local.status = {}
+        else:  # statuses were not reloaded: keep what is known
+            local.status = dict(self.local.status)
+        for _ticket, op, forward in self._overlay:
+            op.local(local, forward)
+        self.local = local
+
+    def _show_local(self) -> None:
+        """Redraw the chips and memo marks from ``self.local`` (no database round trip)."""
+        if self.content is None:
+            return
+        self.view.set_chips(self._chips(), set(self.local.memos))
+        self.memos = dict(self.local.memos)
+        self._update_title()
+
+    def _segment_at(self, offset: int) -> SegmentItem | None:
+        if self.content is None or not self._starts:
+            return None
+        index = bisect_right(self._starts, offset) - 1
+        return self.content.segments[index] if index >= 0 else None
+
     def _chips(self) -> dict[int, list[CodeChip]]:
-        codes = self.codebook.by_id()
-        segments = {s.id: s for s in self.content.segments} if self.content else {}
         chips: dict[int, list[CodeChip]] = {}
-        for coding in self.codings:
-            code = codes.get(coding.code_id)
-            segment = segments.get(coding.segment_id)
-            partial = segment is not None and (coding.start, coding.end) != (
-                segment.start,
-                segment.end,
-            )
-            chips.setdefault(coding.segment_id, []).append(
-                CodeChip(
-                    label=code.name if code else "(code no longer in the codebook)",
-                    color=code.color if code else "",
-                    coder=coding.coder if self.show_all else None,
-                    partial=partial,
+        if self.content is None:
+            return chips
+        codes = self.codebook.by_id()
+        own = self.coder.id if self.coder else None
+        shown: list[tuple[int, int, CodeChip]] = []
+        if self.show_all:
+            for coding in self.codings:
+                if coding.coder_id == own:
+                    continue
+                code = codes.get(coding.code_id)
+                shown.append(
+                    (
+                        coding.start,
+                        coding.end,
+                        CodeChip(
+                            label=code.name if code else "(code no longer in the codebook)",
+                            color=code.color if code else "",
+                            coder=coding.coder,
+                        ),
+                    )
                 )
-            )
-        for segment_id, pending in self.pending_chips.items():
-            chips.setdefault(segment_id, []).extend(pending)
+        tid = self.content.transcript.id
+        me = self.coder.name if self.coder and self.show_all else None
+        for mark in self.local.marks.values():
+            if mark.transcript_id != tid:
+                continue
+            code = self._codes_by_guid.get(mark.code_guid)
+            label = code.name if code else mark.label or "(code no longer in the codebook)"
+            color = code.color if code else mark.color
+            shown.append((mark.start, mark.end, CodeChip(label=label, color=color, coder=me)))
+        shown.sort(key=lambda item: (item[0], item[2].coder or "", item[2].label))
+        for start, end, chip in shown:
+            segment = self._segment_at(start)
+            if segment is None:
+                continue
+            partial = (start, end) != (segment.start, segment.end)
+            if partial:
+                chip = CodeChip(chip.label, chip.color, coder=chip.coder, partial=True)
+            chips.setdefault(segment.id, []).append(chip)
         return chips
 
     def _show_codebook(self, codebook: CodebookView) -> None:
         self.codebook = codebook
+        self._codes_by_guid = {code.guid: code for code in codebook.codes}
+        self._parents = frozenset(
+            code.parent_id
+            for code in codebook.codes
+            if code.parent_id is not None and code.status in ("active", "proposed")
+        )
         self.query_one(CodebookPanel).show(codebook)
+
+    def _transcript_item(self, transcript_id: int) -> TranscriptItem | None:
+        item = next((t for t in self.transcripts if t.id == transcript_id), None)
+        if item is None and self.content is not None:
+            item = self.content.transcript
+        status = self.local.status.get(transcript_id)
+        if item is not None and status is not None and status != item.status:
+            item = replace(item, status=status)
+        return item
 
     def _update_title(self) -> None:
         if self.content is None or self.coder is None:
             return
-        item = next(
-            (t for t in self.transcripts if t.id == self.content.transcript.id),
-            self.content.transcript,
-        )
+        item = self._transcript_item(self.content.transcript.id) or self.content.transcript
         role = " (lead)" if self.coder.is_lead else ""
         view = "all coders" if self.show_all else "blind"
         extra = f" · filter: {self.filter_label}" if self.filter_label else ""
@@ -253,9 +385,16 @@ class CodingScreen(Screen[None]):
         """After a change: reload codings, memos, the transcript list and the codebook."""
         if self.content is None or self.coder is None:
             return
+        if note:
+            self._refresh_notes.append(note)
+        if self._refresh_queued:
+            return  # the reload waiting to run comes after every change made so far
+        self._refresh_queued = True
         coder_id, transcript_id, show_all = self.coder.id, self.content.transcript.id, self.show_all
+        ticket = self._tickets
 
         def load(session: Session) -> tuple[Any, ...]:
+            self._refresh_queued = False  # a change made from now on needs another reload
             return (
                 _ws().transcript_codings(session, transcript_id, coder_id, show_all),
                 _ws().segment_memos(session, transcript_id, coder_id),
@@ -264,25 +403,36 @@ class CodingScreen(Screen[None]):
             )
 
         def show(result: tuple[Any, ...]) -> None:
-            codings, memos, self.transcripts, codebook = result
-            self.pending_chips.clear()
-            if self.content is None or self.content.transcript.id != transcript_id:
+            if not on_screen(self):
+                return  # the app is closing
+            if show_all != self.show_all:  # read for the other view: read again
+                self._refresh()
                 return
-            self.codings = codings
-            self.memos = memos
+            codings, memos, self.transcripts, codebook = result
+            notes, self._refresh_notes = self._refresh_notes, []
             if codebook != self.codebook:
                 self._show_codebook(codebook)
-            self.view.set_chips(self._chips(), set(self.memos))
+            if self.content is None or self.content.transcript.id != transcript_id:
+                self._overlay = [entry for entry in self._overlay if entry[0] > ticket]
+                return
+            self.codings = codings
+            self._reconcile(ticket, transcript_id, codings, memos, self.transcripts)
+            self._show_local()
             self.query_one(TranscriptList).show(self.transcripts, transcript_id)
-            self._update_title()
-            if note:
-                self.notify(note, timeout=3)
+            if notes:
+                self.say(notes[-1])
 
-        self.db.submit(load, show, write=False)
+        def failed(message: str) -> None:
+            self._refresh_queued = False
+            self.say(f"could not reload: {message}", "error")
+
+        self.db.submit(load, show, failed, write=False)
 
     def _poll(self) -> None:
         """Other coders' codebook changes (and, in the lead's view, their codings) appear."""
         top = self.app.screen
+        if getattr(self.app, "quitting", False):
+            return
         if self.coder is None or self.db.pending or (top is not self and not top.is_modal):
             return  # (not while a full screen, e.g. the codebook screen, covers this one)
         seq = self.codebook.seq
@@ -291,97 +441,141 @@ class CodingScreen(Screen[None]):
             return _ws().codebook_seq(session)
 
         def compare(current: int) -> None:
+            if not on_screen(self) or getattr(self.app, "quitting", False):
+                return
             if current != seq or self.show_all:
                 self._refresh("codebook updated" if current != seq else "")
 
         self.db.submit(check, compare, failed=lambda _m: None, write=False)
 
     # ---- changes ------------------------------------------------------------------------
+    #
+    # A change is an operation (tui/history.py) made when its key is pressed, on the segment
+    # or span the cursor was on then. It changes the screen's own picture of the coder's work
+    # at once (``self.local``), and its database work runs in order on the database thread.
 
-    def _change(
-        self,
-        run: Callable[[Session], Any],
-        undo: Callable[[Any], Undo | None],
-        note: Callable[[Any], str],
-    ) -> None:
-        def done(result: Any) -> None:
-            entry = undo(result)
-            if entry is not None:
-                self.undo_stack.append(entry)
-            self._refresh(note(result))
+    def say(self, message: str, severity: str = "information") -> None:
+        """The status line: what the last key did (or did not do), until the next key."""
+        self.query_one(StatusLine).show(message, severity)
+        if severity == "error":
+            self.notify(message, severity="error", timeout=8)
 
-        self.db.submit(run, done)
+    def key_pressed(self) -> None:
+        """A new key: the status line's message is about the previous one."""
+        self._keys_pressed += 1
+        self.query_one(StatusLine).show("")
 
-    def apply_code(self, code_id: int) -> None:
+    def _run_op(self, op: Op, forward: bool, note: str = "") -> None:
+        self._tickets += 1
+        entry = (self._tickets, op, forward)
+        op.local(self.local, forward)
+        self._overlay.append(entry)
+        self._show_local()
+
+        def run(session: Session) -> str:
+            return op.forward(session) if forward else op.backward(session)
+
+        pressed = self._keys_pressed
+
+        def done(message: str) -> None:
+            if message:  # it did nothing: always said
+                self.say(message, "warning")
+            elif note and pressed == self._keys_pressed:  # not over a later key's message
+                self.say(note)
+            self._refresh()
+
+        def failed(message: str) -> None:
+            if entry in self._overlay:
+                self._overlay.remove(entry)
+            self.history.forget(op)
+            what = op.label if forward else f"undo of {op.label}"
+            self.say(f"{what} was not saved: {message}", "error")
+            self._refresh()
+
+        self.db.submit(run, done, failed)
+
+    def _do(self, op: Op, note: str = "") -> None:
+        self.history.did(op)
+        self._run_op(op, True, note)
+
+    def _mark(self, code: CodeItem, span: tuple[int, int]) -> Mark | None:
+        if self.content is None:
+            return None
+        return Mark(self.content.transcript.id, span[0], span[1], code.guid, code.name, code.color)
+
+    def apply_code(self, code_id: int, span: tuple[int, int] | None = None) -> None:
+        """Apply a code to ``span`` (by default the selection, else the current segment)."""
         if self.content is None or self.coder is None:
             return
-        span = self.view.target_span()
-        if span is None:
-            return
-        coder_id, transcript_id = self.coder.id, self.content.transcript.id
+        span = span or self.view.target_span()
         code = self.codebook.by_id().get(code_id)
-        label = code.name if code else "code"
-        start, end = span
-        current = self.view.current
-        if code is not None and current is not None:  # show it now; the refresh confirms it
-            self.pending_chips.setdefault(current.id, []).append(
-                CodeChip(
-                    code.name,
-                    code.color,
-                    coder=self.coder.name if self.show_all else None,
-                    partial=(start, end) != (current.start, current.end),
-                )
-            )
-            self.view.set_chips(self._chips(), set(self.memos))
+        if span is None or code is None:
+            return
         self.view.clear_selection()
+        if not self.codable(code):
+            self.say(f"{code.path} is a theme: apply one of its codes (/ searches)", "warning")
+            return
+        mark = self._mark(code, span)
+        if mark is None:
+            return
+        if self.local.has(mark):
+            where = "this span" if self._is_partial(mark) else "this segment"
+            self.say(f"{code.name} is already applied to {where}: nothing changed", "warning")
+            return
+        self._do(ApplyOp(self.coder.id, mark, code.name))
 
-        def run(session: Session) -> CodingItem | None:
-            return _ws().apply_span(session, coder_id, transcript_id, code_id, start, end)
-
-        def undo(item: CodingItem | None) -> Undo | None:
-            if item is None:
-                return None
-            return Undo(f"apply {label}", lambda s: _ws().remove_coding(s, coder_id, item.id))
-
-        self._change(run, undo, lambda item: "" if item else f"{label} was already applied here")
+    def codable(self, code: CodeItem) -> bool:
+        """A code is applied by a coder when it is usable and not a theme (a code with codes
+        under it): its codes are what a theme counts."""
+        return code.usable and code.id not in self._parents
 
     def action_search(self) -> None:
         if self.content is None:
             return
+        span = self.view.target_span()  # the segment or span when / was pressed
 
-        def chosen(code_id: int | None) -> None:
-            if code_id is not None:
-                self.apply_code(code_id)
+        def chosen(result: int | str | None) -> None:
+            if isinstance(result, int):
+                self.apply_code(result, span)
+            elif isinstance(result, str):
+                self.action_new_code(result, span)
 
-        self.app.push_screen(CodeSearchScreen(list(self.codebook.codes)), chosen)
+        codes = [c for c in self.codebook.codes if self.codable(c)]
+        self.app.push_screen(CodeSearchScreen(codes, offer_new=True), chosen)
 
-    def _codings_here(self) -> list[CodingItem]:
+    def _codings_here(self) -> list[Mark]:
         current = self.view.current
-        if current is None or self.coder is None:
+        if current is None or self.content is None:
             return []
+        tid = self.content.transcript.id
+        own = [m for m in self.local.marks.values() if m.transcript_id == tid]
         span = self.view.selection
-        own = [c for c in self.codings if c.coder_id == self.coder.id]
         if span is not None:
-            return [c for c in own if c.start < span[1] and span[0] < c.end]
-        return [c for c in own if c.segment_id == current.id]
+            here = [m for m in own if m.start < span[1] and span[0] < m.end]
+        else:
+            here = [m for m in own if current.start <= m.start < current.end]
+        return sorted(here, key=self._mark_order)
+
+    def _mark_order(self, mark: Mark) -> tuple[int, int, str]:
+        """Codings in reading order, then by the code's path (the order the picker lists)."""
+        code = self._code_for(mark)
+        return (mark.start, mark.end, code.path if code else mark.label)
 
     def action_remove(self) -> None:
         here = self._codings_here()
+        self.view.clear_selection()
         if not here:
-            self.notify("none of your codes on this segment")
+            self.say("none of your codes on this segment: nothing removed", "warning")
             return
         if len(here) == 1:
             self._remove(here[0])
             return
-        codes = self.codebook.by_id()
         labels: list[Text | str] = []
-        for coding in here:
-            code = codes.get(coding.code_id)
-            label = code_prompt(code) if code else Text("(unknown code)")
-            if self.content and (coding.start, coding.end) != self._segment_span(coding):
-                label.append(
-                    f"  “{self.content.text[coding.start : coding.end][:40]}”", style="dim"
-                )
+        for mark in here:
+            code = self._code_for(mark)
+            label = code_prompt(code) if code else Text(mark.label or "(unknown code)")
+            if self.content and self._is_partial(mark):
+                label.append(f"  “{self.content.text[mark.start : mark.end][:40]}”", style="dim")
             labels.append(label)
 
         def chosen(index: int | None) -> None:
@@ -390,27 +584,21 @@ class CodingScreen(Screen[None]):
 
         self.app.push_screen(PickScreen("Remove which code?", labels), chosen)
 
-    def _segment_span(self, coding: CodingItem) -> tuple[int, int]:
-        segments = self.content.segments if self.content else ()
-        segment = next((s for s in segments if s.id == coding.segment_id), None)
-        return (segment.start, segment.end) if segment else (-1, -1)
+    def _code_for(self, mark: Mark) -> CodeItem | None:
+        return self._codes_by_guid.get(mark.code_guid)
 
-    def _remove(self, coding: CodingItem) -> None:
-        coder = self.coder
-        if coder is None:
+    def _is_partial(self, mark: Mark) -> bool:
+        segment = self._segment_at(mark.start)
+        return segment is None or (mark.start, mark.end) != (segment.start, segment.end)
+
+    def _remove(self, mark: Mark) -> None:
+        if self.coder is None:
             return
-        code = self.codebook.by_id().get(coding.code_id)
-        label = code.name if code else "code"
+        code = self._code_for(mark)
+        label = code.name if code else mark.label or "code"
+        self._do(RemoveOp(self.coder.id, mark, label), f"removed {label}")
 
-        def run(session: Session) -> CodingItem:
-            return _ws().remove_coding(session, coder.id, coding.id)
-
-        def undo(item: CodingItem) -> Undo:
-            return Undo(f"remove {label}", lambda s: _ws().restore_coding(s, item))
-
-        self._change(run, undo, lambda _item: f"removed {label}")
-
-    def action_new_code(self) -> None:
+    def action_new_code(self, name: str = "", span: tuple[int, int] | None = None) -> None:
         if self.content is None or self.coder is None:
             return
         highlighted = self.query_one(CodebookPanel).highlighted_code()
@@ -418,42 +606,21 @@ class CodingScreen(Screen[None]):
         if highlighted is not None:
             parent = highlighted.parent_id if highlighted.parent_id is not None else highlighted.id
         coder = self.coder
-        span = self.view.target_span()
+        span = span or self.view.target_span()
         transcript_id = self.content.transcript.id
+        self.view.clear_selection()
 
         def created(new: NewCode | None) -> None:
             if new is None or span is None:
                 return
-
-            def run(session: Session) -> tuple[CodeItem, CodingItem | None]:
-                code = _ws().create_code(
-                    session, coder.id, new.name, new.parent_id, new.description
-                )
-                coding = _ws().apply_span(
-                    session, coder.id, transcript_id, code.id, span[0], span[1]
-                )
-                return code, coding
-
-            def undo(result: tuple[CodeItem, CodingItem | None]) -> Undo:
-                code, coding = result
-
-                def revert(session: Session) -> None:
-                    if coding is not None:
-                        _ws().remove_coding(session, coder.id, coding.id)
-                    _ws().withdraw_code(session, coder.id, code.id)
-
-                return Undo(f"create {code.name}", revert)
-
-            def note(result: tuple[CodeItem, CodingItem | None]) -> str:
-                code = result[0]
-                kind = "proposed code" if code.status == "proposed" else "new code"
-                return f"{kind} {code.path} applied"
-
-            self.view.clear_selection()
-            self._change(run, undo, note)
+            mark = Mark(transcript_id, span[0], span[1], NewCodeOp.new_guid(), new.name)
+            op = NewCodeOp(
+                coder.id, mark, new.name, new.parent_id, new.description, f"new code {new.name}"
+            )
+            self._do(op)
 
         self.app.push_screen(
-            NewCodeScreen(list(self.codebook.codes), parent, not coder.is_lead), created
+            NewCodeScreen(list(self.codebook.codes), parent, not coder.is_lead, name), created
         )
 
     def action_memo(self) -> None:
@@ -462,52 +629,46 @@ class CodingScreen(Screen[None]):
             return
         coder_id, transcript_id, segment_id = self.coder.id, self.content.transcript.id, current.id
         about = f"{self.content.transcript.name} segment {current.ordinal}"
+        before = self.local.memos.get(segment_id, "")
 
         def written(text: str | None) -> None:
-            if text is None:
+            if text is None or text.strip() == before.strip():
                 return
+            op = MemoOp(coder_id, transcript_id, segment_id, text, before)
+            self._do(op, "memo saved" if text.strip() else "memo deleted")
 
-            def run(session: Session) -> str:
-                return _ws().set_memo(session, coder_id, transcript_id, segment_id, text)
-
-            def undo(old: str) -> Undo:
-                return Undo(
-                    "memo",
-                    lambda s: _ws().set_memo(s, coder_id, transcript_id, segment_id, old),
-                )
-
-            self._change(run, undo, lambda _old: "memo saved" if text.strip() else "memo deleted")
-
-        self.app.push_screen(MemoScreen(about, self.memos.get(current.id, "")), written)
+        self.app.push_screen(MemoScreen(about, before), written)
 
     def action_done(self) -> None:
         if self.content is None or self.coder is None:
             return
-        coder_id, transcript_id = self.coder.id, self.content.transcript.id
-        item = next((t for t in self.transcripts if t.id == transcript_id), None)
-        new = "in_progress" if item is not None and item.status == "done" else "done"
-
-        def run(session: Session) -> str:
-            return _ws().set_status(session, coder_id, transcript_id, new)
-
-        def undo(old: str) -> Undo:
-            return Undo("progress", lambda s: _ws().set_status(s, coder_id, transcript_id, old))
-
+        transcript_id = self.content.transcript.id
+        before = self._status(transcript_id)
+        new = "in_progress" if before == "done" else "done"
         name = self.content.transcript.name
-        self._change(
-            run, undo, lambda _old: f"{name} marked done" if new == "done" else f"{name} reopened"
-        )
+        op = StatusOp(self.coder.id, transcript_id, new, before)
+        self._do(op, f"{name} marked done" if new == "done" else f"{name} reopened")
+        self._update_title()
+
+    def _status(self, transcript_id: int) -> str:
+        if transcript_id in self.local.status:
+            return self.local.status[transcript_id]
+        item = next((t for t in self.transcripts if t.id == transcript_id), None)
+        return item.status if item is not None else "not_started"
 
     def action_undo(self) -> None:
-        if not self.undo_stack:
-            self.notify("nothing to undo")
+        op = self.history.take_undo()
+        if op is None:
+            self.say("nothing to undo")
             return
-        entry = self.undo_stack.pop()
+        self._run_op(op, False, f"undone: {op.label}")
 
-        def failed(message: str) -> None:
-            self.notify(f"cannot undo {entry.label}: {message}", severity="error")
-
-        self.db.submit(entry.run, lambda _r: self._refresh(f"undone: {entry.label}"), failed)
+    def action_redo(self) -> None:
+        op = self.history.take_redo()
+        if op is None:
+            self.say("nothing to redo")
+            return
+        self._run_op(op, True, f"redone: {op.label}")
 
     def action_step_transcript(self, delta: int) -> None:
         if not self.transcripts:
@@ -601,7 +762,16 @@ class CodingScreen(Screen[None]):
             self.view.focus()
 
     def on_codebook_panel_code_chosen(self, event: CodebookPanel.CodeChosen) -> None:
+        """Enter on a code in the panel applies it; the transcript has the keys again."""
         self.apply_code(event.code_id)
+        self.view.focus()
+
+    def on_code_tree_clicked(self, event: CodeTree.Clicked) -> None:
+        """A click shows a code's definition; a double click applies it. Either way j/k go
+        on moving in the transcript."""
+        if event.double and event.code_id is not None:
+            self.apply_code(event.code_id)
+        self.view.focus()
 
     def on_key(self, event: events.Key) -> None:
         """A code's shortcut key applies it (unless the key is a command of this screen)."""

@@ -1,4 +1,7 @@
-"""`n`: create a new (inductive) code and apply it to the current segment or span."""
+"""`n`: create a new (inductive) code and apply it to the current segment or span.
+
+Enter in the name moves to the description; Enter there (or Ctrl+S anywhere) creates.
+"""
 
 from __future__ import annotations
 
@@ -32,19 +35,25 @@ class NewCodeScreen(ModalScreen[NewCode | None]):
     NewCodeScreen Horizontal { height: auto; align-horizontal: right; }
     NewCodeScreen #problem { color: $error; }
     """
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="newcode.cancel")]
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel", id="newcode.cancel"),
+        Binding("ctrl+s", "create", "Create", id="newcode.create"),
+    ]
 
-    def __init__(self, codes: list[CodeItem], parent_id: int | None, proposed: bool) -> None:
+    def __init__(
+        self, codes: list[CodeItem], parent_id: int | None, proposed: bool, name: str = ""
+    ) -> None:
         super().__init__()
         self.codes = codes
         self.parent_id = parent_id
         self.proposed = proposed
+        self.initial_name = name
 
     def compose(self) -> ComposeResult:
         with Vertical():
             note = " (a proposal: the lead will review it)" if self.proposed else ""
             yield Label(f"New code{note}")
-            yield Input(placeholder="name", id="name")
+            yield Input(self.initial_name, placeholder="name", id="name")
             options = [("(top level: a new theme)", -1)] + [
                 ("  " * c.depth + c.name, c.id) for c in self.codes if c.usable
             ]
@@ -56,6 +65,7 @@ class NewCodeScreen(ModalScreen[NewCode | None]):
             )
             yield Input(placeholder="description (what the code captures)", id="description")
             yield Label("", id="problem")
+            yield Label("Enter: next field, then create · Ctrl+S: create · Esc: cancel")
             with Horizontal():
                 yield Button("Create and apply", variant="primary", id="create")
                 yield Button("Cancel", id="cancel")
@@ -63,9 +73,13 @@ class NewCodeScreen(ModalScreen[NewCode | None]):
     def on_mount(self) -> None:
         self.query_one("#name", Input).focus()
 
-    @on(Input.Submitted)
+    @on(Input.Submitted, "#name")
+    def _next(self) -> None:
+        self.query_one("#description", Input).focus()
+
+    @on(Input.Submitted, "#description")
     @on(Button.Pressed, "#create")
-    def _create(self) -> None:
+    def action_create(self) -> None:
         name = self.query_one("#name", Input).value.strip()
         if not name:
             self.query_one("#problem", Label).update("A code needs a name.")

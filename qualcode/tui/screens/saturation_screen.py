@@ -14,7 +14,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
 from qualcode.services.workspace_types import CoderInfo
-from qualcode.tui.db import DbRunner
+from qualcode.tui.db import DbRunner, on_screen
 from qualcode.tui.widgets.bar_chart import BarChart, BarItem
 
 if TYPE_CHECKING:
@@ -90,9 +90,11 @@ class SaturationScreen(Screen[None]):
 
             return coder_saturation(session, coder_id, show_all)
 
-        self.db.submit(load, self._show, write=False)
+        self.db.submit(load, self._show, write=False, hold=True)
 
     def _show(self, rows: list[SaturationRow]) -> None:
+        if not on_screen(self):
+            return  # the screen was closed while the chart loaded
         self.rows = rows
         whose = "all coders' codings" if self.show_all else f"{self.coder.name}'s codings"
         role = " (lead)" if self.coder.is_lead else ""

@@ -20,7 +20,7 @@ from textual.widget import Widget
 from textual.widgets import Footer, Header, Static
 
 from qualcode.services.workspace_types import CoderInfo
-from qualcode.tui.db import DbRunner
+from qualcode.tui.db import DbRunner, on_screen
 from qualcode.tui.widgets.bar_chart import BarChart, BarItem
 
 if TYPE_CHECKING:
@@ -88,13 +88,15 @@ class ThemesScreen(Screen[None]):
             table = coder_theme_frequencies(session, coder_id, show_all, by, level)
             return table, attribute_names(session)
 
-        self.db.submit(load, self._show, write=False)
+        self.db.submit(load, self._show, write=False, hold=True)
 
     @property
     def charts(self) -> list[BarChart]:
         return list(self.query(BarChart))
 
     def _show(self, result: tuple[ThemeTable, list[str]]) -> None:
+        if not on_screen(self):
+            return  # the screen was closed while the table loaded
         table, self.attributes = result
         self.table = table
         who = table.selection.describe()

@@ -4,6 +4,7 @@ definition (description, include, exclude, example)."""
 from __future__ import annotations
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
@@ -46,11 +47,30 @@ def definition(code: CodeItem) -> Text:
 
 
 class CodeTree(Tree[int]):
+    """A click highlights a code (its definition shows); a double click applies it."""
+
     DEFAULT_CSS = "CodeTree { height: 2fr; border: none; }"
+
+    class Clicked(Message):
+        def __init__(self, code_id: int | None, double: bool) -> None:
+            super().__init__()
+            self.code_id = code_id
+            self.double = double
+
+    async def _on_click(self, event: events.Click) -> None:
+        meta = event.style.meta
+        if "line" not in meta or meta.get("toggle", False):
+            return  # the expand/collapse toggle: the tree's own handler
+        event.prevent_default()  # not the tree's own "select" on a click
+        event.stop()
+        self.cursor_line = meta["line"]
+        node = self.cursor_node
+        self.post_message(self.Clicked(node.data if node is not None else None, event.chain >= 2))
 
 
 class CodebookPanel(Vertical):
-    """Highlighting shows the definition; Enter on a code posts CodeChosen."""
+    """Highlighting (or a click) shows the definition; Enter or a double click on a code
+    posts CodeChosen."""
 
     DEFAULT_CSS = """
     CodebookPanel { width: 38; border-left: solid $panel; }
