@@ -1,6 +1,6 @@
 """TUI benchmark: the coding TUI against a minimal Textual app measured in the same run.
 
-Four figures, each beside the same figure for a minimal Textual app (a Header, a Static
+Five figures, each beside the same figure for a minimal Textual app (a Header, a Static
 with a paragraph of text and a Footer) run the same way: headless, ``run_test(size=(160,
 45))``, on this machine, in this run.
 
@@ -16,7 +16,12 @@ with a paragraph of text and a Footer) run the same way: headless, ``run_test(si
    (the coding stored, the view reloaded and repainted), beside a key binding of the minimal
    app that updates its Static, until repainted. Target <= 1.3x. The time until the key is
    handled (before the database round trip) and the stages after it are reported too.
-4. **Peak RSS** of the first-paint processes (the sample study open in the app) beside the
+4. **100 keys in one burst**: ``j`` + a code's shortcut, 50 times, posted all at once (as
+   SSH delivers keys in packets) on a transcript the coder has not coded, until the 50th
+   coding is stored; the stored codings must be exactly the 50 segments after the cursor.
+   Beside it, the minimal app handling 100 keys posted at once (each updating its Static).
+   ``--repeat`` bursts (one transcript each), in the key-press child. No target.
+5. **Peak RSS** of the first-paint processes (the sample study open in the app) beside the
    minimal app's.
 
 This is a script, not a test: it prints figures and ratios, it never fails a build. Work
@@ -61,6 +66,7 @@ BIG_NAME, SMALL_NAME = "S5000", "S0050"  # file stems: transcript, participant a
 SAMPLE_CODER, SAMPLE_TRANSCRIPT = "alice", "P01"  # the lead of the sample study, its first file
 BENCH_CODER = "bench"  # a new coder (no codings yet) for the key presses and the opens
 CODE_KEY = "a"  # shortcut of "Security seen as a separate field" (codebooks/aml_barriers.yaml)
+BURST_PAIRS = 50  # a burst: "j" + CODE_KEY, 50 times: 100 keys posted at once
 DEFAULT_SEED = 20240601
 
 # ---------------------------------------------------------------------------------------
@@ -244,6 +250,7 @@ class Probe:
             done: Callable[[Any], None] | None = None,
             failed: Callable[[str], None] | None = None,
             write: bool = True,
+            **options: Any,  # e.g. hold: passed on as given
         ) -> None:
             job: dict[str, Any] = {"write": write, "submit": now()}
             self.jobs.append(job)
@@ -262,7 +269,7 @@ class Probe:
                 job["finished"] = now()
                 self.check()
 
-            submit(timed_run, timed_done, failed, write)
+            submit(timed_run, timed_done, failed, write, **options)
 
         db.submit = timed_submit  # the instance only: qualcode's code is not touched
 
@@ -386,8 +393,9 @@ async def child_open(db: str, repeat: int) -> dict[str, Any]:
     return {"opens": results, "rss_mb": peak_rss_mb()}
 
 
-async def child_keys_qualcode(db: str, presses: int) -> dict[str, Any]:
-    """Press a code's shortcut on a segment, then ``j``; ``presses`` times."""
+async def child_keys_qualcode(db: str, presses: int, bursts: int) -> dict[str, Any]:
+    """Press a code's shortcut on a segment, then ``j``; ``presses`` times. Then ``bursts``
+    bursts of 100 keys, each on a transcript of its own."""
     app = open_qualcode(db, BENCH_CODER, SAMPLE_TRANSCRIPT)
     rows: list[dict[str, float]] = []
     moves: list[float] = []
@@ -466,9 +474,12 @@ async def child_keys_qualcode(db: str, presses: int) -> dict[str, Any]:
             await quiesce(app, pilot)
             segment = view.current
 
-            def chip_visible(segment_id: int = segment.id) -> bool:
-                return segment_id in screen.pending_chips or any(
-                    c.segment_id == segment_id and c.code_id == code.id for c in screen.codings
+            def chip_visible(span: tuple[int, int] = (segment.start, segment.end)) -> bool:
+                # the screen's own picture of the coder's codings, drawn before the database
+                # answers (CodingScreen.local)
+                return any(
+                    (m.start, m.end) == span and m.code_guid == code.guid
+                    for m in screen.local.marks.values()
                 )
 
             probe.expect(chip_visible)
@@ -477,16 +488,118 @@ async def child_keys_qualcode(db: str, presses: int) -> dict[str, Any]:
             await probe.wait()
             visible.append(probe.painted_at - t0)
             await quiesce(app, pilot)
+        probe.want = None
+        burst_rows = await burst_qualcode(app, pilot, probe, code, bursts)
     return {
         "presses": rows,
         "moves": moves,
         "visible": visible,
+        "bursts": burst_rows,
         "code": label,
         "rss_mb": peak_rss_mb(),
     }
 
 
-async def child_keys_minimal(presses: int) -> dict[str, Any]:
+def send_burst(app: Any, keys: Sequence[str]) -> None:
+    """Every key posted at once, with no pause between them, as a terminal over SSH delivers
+    a packet of keys (tests/tui/conftest.py ``burst()`` does the same)."""
+    for key in keys:
+        send_key(app, key)
+
+
+async def burst_qualcode(
+    app: Any, pilot: Any, probe: Probe, code: Any, bursts: int
+) -> list[dict[str, Any]]:
+    """``bursts`` times: open a transcript the coder has not coded (P02, P03, ...), post
+    ``j`` + the code's key BURST_PAIRS times at once, and time it until the last coding is
+    stored; then check that the stored codings are exactly the intended segments."""
+    from qualcode.services import workspace
+
+    screen = app.coding
+    view = screen.view
+    gate = app.keys
+    targets = sorted(
+        (t for t in screen.transcripts
+         if t.name != SAMPLE_TRANSCRIPT and t.segments > BURST_PAIRS),
+        key=lambda t: t.name,
+    )[:bursts]
+    stamps: dict[str, float] = {}
+    wanted_keys = 2 * BURST_PAIRS
+    dispatched = gate.dispatched
+
+    def timed_dispatched(event: Any, target: Any) -> None:  # the gate of this instance only
+        dispatched(event, target)
+        if gate.handled - stamps.get("handled0", 0) == wanted_keys:
+            stamps["handled"] = now()
+
+    gate.dispatched = timed_dispatched
+
+    async def read(run: Callable[[Any], Any]) -> Any:
+        answer: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        app.db.submit(run, answer.set_result, lambda m: answer.set_exception(RuntimeError(m)),
+                      write=False)
+        return await answer
+
+    rows: list[dict[str, Any]] = []
+    for target in targets:
+        def shown(transcript_id: int = target.id) -> bool:
+            return screen.content is not None and screen.content.transcript.id == transcript_id
+
+        screen.open_transcript(target.id)
+        await wait_until(shown)
+        await quiesce(app, pilot)
+        await wait_until(lambda: gate.idle)
+        start = view.cursor
+        intended = [
+            (s.ordinal, s.start, s.end, code.id)
+            for s in screen.content.segments[start + 1 :][:BURST_PAIRS]
+        ]
+        ordinals = {s.id: s.ordinal for s in screen.content.segments}
+        probe.jobs.clear()
+        stamps.clear()
+        stamps["handled0"] = gate.handled
+        keys = ["j", CODE_KEY] * BURST_PAIRS
+        cpu0, t0 = time.process_time(), now()
+        send_burst(app, keys)
+
+        def stored() -> bool:
+            ran = [j for j in probe.jobs if j["write"] and "ran" in j]
+            return len(ran) >= BURST_PAIRS
+
+        await wait_until(stored)
+        cpu_stored = time.process_time()
+        writes = [j for j in probe.jobs if j["write"]]
+        stored_at = max(j["ran"] for j in writes if "ran" in j)
+        await wait_until(lambda: gate.idle and not app.db.pending)
+        stamps["painted"] = await next_paint(app)
+        # every job the burst set off has run: its writes, and the reloads after them
+        reloads = [j for j in probe.jobs if not j["write"]]
+
+        def mine(session: Any, transcript_id: int = target.id) -> list[Any]:
+            return list(workspace.transcript_codings(session, transcript_id, screen.coder.id))
+
+        got = sorted((ordinals[c.segment_id], c.start, c.end, c.code_id) for c in await read(mine))
+        rows.append(
+            {
+                "transcript": target.name,
+                "stored": stored_at - t0,
+                "handled": stamps.get("handled", float("nan")) - t0,
+                "settled": stamps["painted"] - t0,
+                "cpu_stored": cpu_stored - cpu0,
+                "writes": len(writes),
+                "reloads": len(reloads),
+                "keys": gate.handled - stamps["handled0"],
+                "ok": got == intended and len(intended) == BURST_PAIRS,
+                "got": [ordinal for ordinal, *_rest in got],
+                "count": len(got),
+            }
+        )
+        await quiesce(app, pilot)
+    gate.dispatched = dispatched
+    return rows
+
+
+async def child_keys_minimal(presses: int, bursts: int) -> dict[str, Any]:
     namespace: dict[str, Any] = {"time": time}
     exec(MINIMAL_APP, namespace)
     app = namespace["MinimalApp"]()
@@ -512,7 +625,66 @@ async def child_keys_minimal(presses: int) -> dict[str, Any]:
                 }
             )
             await quiesce(app, pilot)
-    return {"presses": rows, "rss_mb": peak_rss_mb()}
+        probe.want = None
+        burst_rows = await burst_minimal(app, pilot, bursts)
+    return {"presses": rows, "bursts": burst_rows, "rss_mb": peak_rss_mb()}
+
+
+async def next_paint(app: Any) -> float:
+    """The time of the app's next repaint (a ``call_after_refresh`` callback)."""
+    painted = asyncio.Event()
+    stamp: list[float] = []
+
+    def mark() -> None:
+        stamp.append(now())
+        painted.set()
+
+    app.call_after_refresh(mark)
+    await asyncio.wait_for(painted.wait(), 30)
+    return stamp[0]
+
+
+class LastKey:
+    """The minimal app's ``on_change`` hook: stamps the key that brings the count to
+    ``target``, and the repaint after it."""
+
+    def __init__(self, app: Any, target: int) -> None:
+        self.app, self.target = app, target
+        self.handled = self.painted = 0.0
+        self.done = asyncio.Event()
+
+    def __call__(self) -> None:
+        if self.app.presses == self.target:
+            self.handled = now()
+            self.app.call_after_refresh(self._painted)
+
+    def _painted(self) -> None:
+        self.painted = now()
+        self.done.set()
+
+
+async def burst_minimal(app: Any, pilot: Any, bursts: int) -> list[dict[str, Any]]:
+    """``bursts`` times: post 100 ``a`` at once (each rewrites the Static), until the 100th
+    has been handled, and until the screen is repainted after it."""
+    rows: list[dict[str, Any]] = []
+    keys = 2 * BURST_PAIRS
+    for _ in range(bursts):
+        last = LastKey(app, app.presses + keys)
+        app.on_change = last
+        cpu0, t0 = time.process_time(), now()
+        send_burst(app, ["a"] * keys)
+        await asyncio.wait_for(last.done.wait(), 60)
+        rows.append(
+            {
+                "handled": last.handled - t0,
+                "settled": last.painted - t0,
+                "cpu": time.process_time() - cpu0,
+                "keys": keys,
+            }
+        )
+        app.on_change = None
+        await quiesce(app, pilot)
+    return rows
 
 
 def run_child(args: argparse.Namespace) -> int:
@@ -520,9 +692,9 @@ def run_child(args: argparse.Namespace) -> int:
     if kind == "open":
         result = asyncio.run(child_open(args.db, args.repeat))
     elif kind == "keys-qualcode":
-        result = asyncio.run(child_keys_qualcode(args.db, args.presses))
+        result = asyncio.run(child_keys_qualcode(args.db, args.presses, args.repeat))
     elif kind == "keys-minimal":
-        result = asyncio.run(child_keys_minimal(args.presses))
+        result = asyncio.run(child_keys_minimal(args.presses, args.repeat))
     else:
         raise SystemExit(f"unknown child {kind!r}")
     print(json.dumps(result))
@@ -751,6 +923,27 @@ def gc_note(rows: Sequence[dict[str, float]]) -> str:
             if len(long) < len(rows) else f"GC pauses in all, median {_ms(med(long))}")
 
 
+def burst_rows(
+    bq: Sequence[dict[str, Any]], bm: Sequence[dict[str, Any]], keys: int
+) -> list[list[str]]:
+    """The table's lines for the bursts of ``keys`` keys (none when no burst ran)."""
+    if not bq or not bm:
+        return []
+    stored = med([b["stored"] for b in bq])
+    handled_m = med([b["handled"] for b in bm])
+    handled_q = med([b["handled"] for b in bq])
+    return [
+        [f"{keys}-key burst", _ms(stored), f"minimal app {keys} keys", _ms(handled_m),
+         f"ratio {stored / handled_m:.2f} (informative: {BURST_PAIRS} x j + '{CODE_KEY}' "
+         f"posted at once, until the last coding is stored)"],
+        ["  per key", _ms(stored / keys), "per key", _ms(handled_m / keys),
+         "(the same, divided by the keys)"],
+        ["  keys handled", _ms(handled_q), "keys handled", _ms(handled_m),
+         f"ratio {handled_q / handled_m:.2f} (informative: until the {keys}th key's handler "
+         "ran)"],
+    ]
+
+
 def report(
     paints: dict[str, list[Run]],
     opened: Run,
@@ -781,6 +974,8 @@ def report(
     key_ratio = key_q / key_m
     move = med(keys_q.data["moves"])
     seen = med(keys_q.data["visible"])
+    bq, bm = keys_q.data["bursts"], keys_m.data["bursts"]
+    burst_keys = 2 * BURST_PAIRS
 
     print()
     print_table(
@@ -809,6 +1004,7 @@ def report(
              "(informative: until the handler ran, before the database round trip)"],
             ["  j (next segment)", _ms(move), "minimal app key", _ms(key_m),
              f"ratio {move / key_m:.2f} (informative: a key without database work)"],
+            *burst_rows(bq, bm, burst_keys),
             ["peak RSS qualcode", _mb(rss_q), "minimal app", _mb(rss_m),
              f"ratio {rss_q / rss_m:.2f} (the first-paint processes; no target)"],
         ]
@@ -837,11 +1033,34 @@ def report(
     print(f"  minimal app key: handled {_ms(key_median(pm, 'handled'))}, paint "
           f"{_ms(key_median(pm, 'paint'))} (CPU {_ms(key_median(pm, 'paint_cpu'))}); "
           f"CPU in all {_ms(key_median(pm, 'cpu'))}; {gc_note(pm)}")
+    if bq and bm:
+        print(f"  {burst_keys}-key burst: all keys handled {_ms(key_median(bq, 'handled'))}, last "
+              f"coding stored {_ms(key_median(bq, 'stored'))} (CPU "
+              f"{_ms(key_median(bq, 'cpu_stored'))}), {med([b['writes'] for b in bq]):.0f} "
+              f"write and {med([b['reloads'] for b in bq]):.0f} read jobs, everything "
+              f"confirmed and painted {_ms(key_median(bq, 'settled'))}\n"
+              f"      minimal app: {burst_keys} keys handled {_ms(key_median(bm, 'handled'))} "
+              f"(CPU {_ms(key_median(bm, 'cpu'))}), painted {_ms(key_median(bm, 'settled'))}")
     print(f"\nkey presses: {len(pq)} x '{CODE_KEY}' ({keys_q.data['code']}) then 'j' on P01 "
           f"as a new coder; {len(pm)} x 'a' in the minimal app.")
+    if bq:
+        names = ", ".join(b["transcript"] for b in bq)
+        print(f"bursts: {len(bq)} x {BURST_PAIRS} x ('j', '{CODE_KEY}') posted at once, each on "
+              f"a transcript the coder had not coded ({names}); {len(bm)} x {burst_keys} x 'a' "
+              "in the minimal app.")
     print(f"peak RSS of the in-app children (informative): opening the {BIG_SEGMENTS:,}-segment "
           f"transcript {_mb(opened.peak_rss_mb)}, key presses on the sample study "
           f"{_mb(keys_q.peak_rss_mb)}, minimal app key presses {_mb(keys_m.peak_rss_mb)}.")
+    wrong_bursts = [b for b in bq if not b["ok"] or b["keys"] != burst_keys]
+    if wrong_bursts:
+        for b in wrong_bursts:
+            print(f"CHECK: burst on {b['transcript']}: {b['keys']} keys handled, {b['count']} "
+                  f"codings stored on segments {b['got']}, expected the {BURST_PAIRS} segments "
+                  f"after the cursor, each with the code once")
+    elif bq:
+        print(f"checks: each burst handled its {burst_keys} keys in order: the stored codings "
+              f"are exactly the {BURST_PAIRS} segments after the cursor, each with the code "
+              f"({len(bq)} of {len(bq)} bursts)")
     expected = {BIG_NAME: BIG_SEGMENTS, SMALL_NAME: SMALL_SEGMENTS}
     wrong = {k: counts.get(k) for k, v in expected.items() if counts.get(k) != v}
     if wrong:
@@ -908,15 +1127,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             times = ", ".join(f"{o['total']:.3f}" for o in opened.data["opens"][name])
             print(f"open {name}: {times} s")
 
-        keys_m = run_measured(child_argv("keys-minimal", "--presses", str(args.presses)), workdir)
+        counts_args = ["--presses", str(args.presses), "--repeat", str(args.repeat)]
+        keys_m = run_measured(child_argv("keys-minimal", *counts_args), workdir)
         keys_q = run_measured(
-            child_argv("keys-qualcode", "--db", str(keys_db), "--presses", str(args.presses)),
-            workdir,
+            child_argv("keys-qualcode", "--db", str(keys_db), *counts_args), workdir
         )
         for name, run in (("minimal", keys_m), ("qualcode", keys_q)):
             totals = sorted(r["total"] * 1000 for r in run.data["presses"])
             print(f"key presses {name:8s} min {totals[0]:.1f} ms, median "
                   f"{med(totals):.1f} ms, max {totals[-1]:.1f} ms ({len(totals)} presses)")
+        for name, run, key in (("minimal", keys_m, "handled"), ("qualcode", keys_q, "stored")):
+            times = ", ".join(f"{b[key] * 1000:.0f}" for b in run.data["bursts"])
+            print(f"100-key bursts {name:8s} {times} ms")
         report(paints, opened, keys_q, keys_m, counts)
     finally:
         if args.keep:
