@@ -93,8 +93,8 @@ class KeyGate:
         if event is self.released:
             self.released = None
             return False
-        if not self.backlog and self._ready(own=1):
-            return False
+        if not self.backlog and self.released is None and self._ready(own=1):
+            return False  # nothing before it: it goes now
         self.backlog.append(event)
         self._start()
         return True
