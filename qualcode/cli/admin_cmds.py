@@ -101,8 +101,9 @@ def db_upgrade(context: Context) -> None:
 @click.option("--login", is_flag=True, help="Let each coder's database role log in.")
 @pass_context
 def db_grant(context: Context, login: bool) -> None:
-    """PostgreSQL: a database role per coder and row-level security, so blind coding holds
-    even for a coder with SQL access (the lead's command; run again after adding coders)."""
+    """PostgreSQL: a database login per coder and row-level security, so blind coding and the
+    roles hold even for a coder with SQL access (the lead's command, connected as the tables'
+    owner; run again after adding coders)."""
     from qualcode.services.db_roles import grant
     from qualcode.services.lookup import require_lead
 
@@ -111,8 +112,14 @@ def db_grant(context: Context, login: bool) -> None:
         report = grant(session, login)
     click.echo(
         f"roles: {', '.join(report.roles)} (leads: {', '.join(report.leads) or 'none'}); "
-        "codings and memos are now visible to their own coder and to leads only"
+        "codings, memos and progress are now visible to their own coder and to leads only"
     )
+    if report.held_back:
+        click.echo(
+            f"held back: {', '.join(report.held_back)} — their rows said lead, but an older "
+            "grant let coders change roles; they are coders now. To make one a lead: "
+            "'qualcode coders add NAME --role lead', then 'qualcode db grant' again"
+        )
 
 
 @click.command("log")

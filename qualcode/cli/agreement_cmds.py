@@ -39,6 +39,11 @@ RATING_STYLE = {"reliable": "green", "tentative": "yellow", "unreliable": "red",
 )  # fmt: skip
 @FORMAT_OPTION
 @click.option("--out", type=click.Path(path_type=Path), default=None, help="Write to FILE.")
+@click.option(
+    "--open-to-coders", "open_to", type=click.Choice(["on", "off"]), default=None,
+    help="Lead only: show coders the per-code figures (on) or only the overall rows (off, "
+    "the default: per-code figures reveal what the others coded). Sets it and exits.",
+)  # fmt: skip
 @pass_context
 def agreement(
     context: Context,
@@ -51,6 +56,7 @@ def agreement(
     cluster: str,
     fmt: str,
     out: Path | None,
+    open_to: str | None,
 ) -> None:
     """Krippendorff's alpha, percent agreement, Fleiss' kappa, Gwet's AC1 and Cohen's kappa.
 
@@ -59,12 +65,24 @@ def agreement(
     transcript without it, missing if they did not finish it. One row per code, then
     ALL (mean) and ALL (pooled). CSV columns start with
     code,units,alpha,percent_agreement,coded_units,fleiss_kappa,gwet_ac1,alpha_low,alpha_high.
+
+    Blind coding: a coder who is not the lead gets only the ALL rows unless the lead has run
+    `qualcode agreement --open-to-coders on`.
     """
     from qualcode.export.output import emit
+    from qualcode.services import agreement_access as access
     from qualcode.services.agreement import agreement as compute
 
+    if open_to is not None:
+        with context.project().transaction() as session:
+            changed = access.set_open_to_coders(session, context.actor, open_to == "on")
+        what = "open to coders" if open_to == "on" else "for the lead only"
+        click.echo(f"per-code agreement figures: {what}" + ("" if changed else " (unchanged)"))
+        return
     with context.project().session() as session:
+        access.check_codes_filter(session, context.actor, codes)
         report = compute(session, coders, codes, level, unit, bootstrap, seed, cluster)
+        report = access.visible_report(session, context.actor, report)
     if fmt == "table" and out is None:
         _print_table(report)
         return
@@ -84,10 +102,10 @@ def _fmt(value: object, digits: int = 3) -> str:
 def _print_table(report: AgreementReport) -> None:
     """A compact table: codes under their theme, flags explained below the table."""
     from rich import box
-    from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
+    from qualcode.export.output import terminal
     from qualcode.services.agreement import RARE_UNITS
 
     interval = bool(report.bootstrap)
@@ -151,7 +169,7 @@ def _print_table(report: AgreementReport) -> None:
             ]
         cells.append(Text(row.rating + mark, style=style))
         table.add_row(*cells)
-    console = Console()
+    console = terminal()
     console.print(table)
     notes = [
         "alpha ≥ .800 reliable, .667–.800 tentative, below unreliable (Krippendorff)"

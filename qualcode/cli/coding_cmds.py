@@ -101,12 +101,18 @@ def codings_import(context: Context, mark_done: bool, file: Path) -> None:
 )
 @pass_context
 def codings_export(context: Context, fmt: str, out: Path | None) -> None:
-    """Export every coding: coder,transcript,segment,code,start,end,text,memo,created_at."""
+    """Export every coding: coder,transcript,segment,code,start,end,text,memo,created_at.
+
+    Blind coding: a coder who is not the lead exports only their own codings.
+    """
     from qualcode.export.output import emit
     from qualcode.services.coding import EXPORT_COLUMNS, export_codings
+    from qualcode.services.lookup import get_coder
 
     with context.project().session() as session:
-        rows = export_codings(session)
+        actor = get_coder(session, context.actor)
+        lead = actor is not None and actor.role == "lead"
+        rows = export_codings(session, None if lead else context.actor)
     emit(EXPORT_COLUMNS, rows, fmt, out)
     if out is not None:
         click.echo(f"wrote {len(rows)} coding(s) to {out}", err=True)

@@ -33,7 +33,7 @@ counts included); retired and proposed codes only where they carry counted codin
 
 Output: the format follows the extension of --out (.csv .xlsx .md .tex) or --format;
 without either, a table is printed. CSV and xlsx cells beginning with = + - @, a tab or a
-carriage return are prefixed with ' (never a formula); files are private (mode 0600).
+carriage return are prefixed with ' (never a formula); new files are private (mode 0600).
 """
 
 
@@ -170,12 +170,12 @@ def export_themes(
 def _print_themes(table: ThemeTable) -> None:
     """The table in the terminal, with a bar of the participants' share."""
     from rich import box
-    from rich.console import Console
     from rich.table import Table
 
     from qualcode.export.bars import bar
+    from qualcode.export.output import terminal
 
-    console = Console()
+    console = terminal()
     width = max(8, min(24, console.width // 6))
     blocks: list[str | None] = list(table.groups) if table.by is not None else [None]
     for group in blocks:

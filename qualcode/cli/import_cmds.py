@@ -100,12 +100,14 @@ def _progress_bar(total: int) -> Iterator[Callable[[str], None]]:
     if total < PROGRESS_MIN_FILES:
         yield lambda _name: None
         return
-    from rich.console import Console
+    from rich.markup import escape
     from rich.progress import Progress
 
-    with Progress(transient=True, console=Console(stderr=True)) as bar:
+    from qualcode.export.output import terminal
+
+    with Progress(transient=True, console=terminal(stderr=True)) as bar:
         task = bar.add_task("segmenting", total=total)
-        yield lambda name: bar.update(task, advance=1, description=name)
+        yield lambda name: bar.update(task, advance=1, description=escape(name))
 
 
 def _report(report: ImportReport, unit: str) -> None:

@@ -22,7 +22,13 @@ DEFAULT_DB = "qualcode.db"
     show_default=True,
     help="Project: a SQLite file path or a postgresql:// URL (env QUALCODE_DB).",
 )
-@click.option("--as", "actor", default=None, help="Act as this coder (default: the OS user).")
+@click.option(
+    "--as",
+    "actor",
+    default=None,
+    help="Act as this coder (default: QUALCODE_AS, QUALCODE_USER, else the OS user; on "
+    "PostgreSQL you are your database login and --as may only name that coder).",
+)
 @click.version_option(__version__, prog_name="qualcode")
 @click.pass_context
 def cli(ctx: click.Context, db: str, actor: str | None) -> None:
@@ -31,9 +37,12 @@ def cli(ctx: click.Context, db: str, actor: str | None) -> None:
     Start with `qualcode init`, then `qualcode import`, `qualcode codebook import`,
     and code with `qualcode apply` or the coding TUI.
     """
-    from qualcode.services.project import os_user
+    from qualcode.services.project import requested_user
 
-    ctx.obj = Context(db=db, actor=actor or os_user())
+    source = "--as"
+    if not actor:
+        actor, source = requested_user()
+    ctx.obj = Context(db=db, requested=actor, source=source)
     ctx.call_on_close(ctx.obj.close)
     if ctx.invoked_subcommand is None:
         from qualcode.store.location import locate
@@ -45,11 +54,13 @@ def cli(ctx: click.Context, db: str, actor: str | None) -> None:
         if sys.stdin.isatty() and sys.stdout.isatty():
             from qualcode.cli.tui_cmds import run_tui
 
-            run_tui(ctx.obj, None, None)
+            run_tui(ctx.obj, None, None, plain=True)
         else:
             from qualcode.cli.project_cmds import show_status
+            from qualcode.cli.tui_cmds import who_line
 
             show_status(ctx.obj)
+            click.echo(f"note: {who_line(ctx.obj)}", err=True)
 
 
 def _register() -> None:
@@ -93,6 +104,34 @@ def _register() -> None:
 _register()
 
 
+def _damaged_file(exc: BaseException) -> str:
+    """The message for a SQLite file that is damaged, full or read-only, else ''."""
+    import sqlite3
+
+    orig = getattr(exc, "orig", None)
+    if not isinstance(orig, sqlite3.DatabaseError):
+        return ""
+    reason = str(orig).strip()
+    if "disk is full" in reason or "disk I/O error" in reason:
+        return (
+            f"database: {reason}; nothing from this command was stored. Free some space on "
+            "the project's disk and run it again"
+        )
+    if "readonly database" in reason:
+        return (
+            f"database: {reason}; nothing from this command was stored. The project file (or "
+            "its folder) is read-only: reading works, changes need write access"
+        )
+    if isinstance(orig, sqlite3.OperationalError):
+        return ""
+    if "malformed" not in reason and "not a database" not in reason:
+        return ""
+    return (
+        f"the project file is damaged ({reason}); nothing from this command was stored. "
+        "Restore it from a backup ('qualcode backup' makes one), or try 'sqlite3 FILE .recover'"
+    )
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI: user errors print one line ``error: …`` and exit with status 2."""
     from qualcode.store.retry import StillBusy, retrying
@@ -123,6 +162,10 @@ def main(argv: list[str] | None = None) -> None:
     except Exception as exc:
         from sqlalchemy.exc import OperationalError
 
+        damaged = _damaged_file(exc)
+        if damaged:  # a damaged SQLite file: the user's file, not our bug
+            click.echo(f"error: {damaged}", err=True)
+            sys.exit(2)
         if isinstance(exc, OperationalError):
             reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
             click.echo(

@@ -30,18 +30,25 @@ class _DryRun(Exception):
 )
 @pass_context
 def pseudonymise(context: Context, names_file: Path, dry_run: bool, suggest: bool) -> None:
-    """Replace real names in every transcript, speaker label and memo with placeholders.
+    """Replace real names with placeholders everywhere in the project.
 
-    Codings stay on the same words. The names are not stored in the project (keep the
-    names file somewhere safe, or delete it); the audit log records only how many
-    replacements were made.
+    Transcripts (text, name, source path), speaker labels, participant ids and attributes,
+    memos, consensus notes, code names, definitions and examples, the codebook history and
+    the audit log (which keep the fact of each change, not the name). Codings stay on the
+    same words. Ends with a scan that reports any occurrence left; on SQLite the file is then
+    vacuumed with secure_delete, so the old text is not left in free pages. The names are
+    not stored in the project (keep the names file somewhere safe, or delete it); the audit
+    log records only how many replacements were made. Earlier backups and exports still
+    hold the names.
     """
     from qualcode.ingest.pseudonyms import read_names
+    from qualcode.services.pseudonymise import old_backups, purge_free_pages
     from qualcode.services.pseudonymise import pseudonymise as run
 
     names = read_names(names_file)
+    project = context.project()
     try:
-        with context.project().transaction() as session:
+        with project.transaction() as session:
             report = run(session, context.actor, names)
             if dry_run:
                 raise _DryRun
@@ -55,6 +62,25 @@ def pseudonymise(context: Context, names_file: Path, dry_run: bool, suggest: boo
     )
     for name, count in report.transcripts.items():
         click.echo(f"  {name}: {count}")
+    for place, count in sorted(report.places.items()):
+        click.echo(f"  {place}: {count} changed")
+    if report.remaining:
+        click.echo("scan: listed names still found (check them; coder names are not changed):")
+        for place, count in report.remaining.items():
+            click.echo(f"  {place}: {count}")
+    else:
+        click.echo(
+            "scan: no listed name left anywhere in the project"
+            + (" (after this run)" if dry_run else "")
+        )
+    if not dry_run:
+        note = purge_free_pages(project.engine)
+        if note:
+            click.echo(f"note: {note}", err=True)
+        else:
+            click.echo("vacuumed with secure_delete: the old text is not left in free pages")
+        for backup in old_backups(project.location.path):
+            click.echo(f"note: {backup} is an older copy that still holds the names", err=True)
     if suggest:
         _suggest(context, set(names))
 

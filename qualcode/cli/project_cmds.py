@@ -27,9 +27,9 @@ def init(context: Context, lead: str | None) -> None:
     """Create a new project and register its lead."""
     from qualcode.services.project import init_project
 
-    lead = lead or context.actor
+    lead = lead or context.requested
     project = init_project(context.db, lead)
-    context._project = project
+    context.adopt(project)
     click.echo(f"created project {project.location.display()} with lead {lead}")
 
 
@@ -52,12 +52,25 @@ def project() -> None:
 @project.command("merge")
 @click.argument("other")
 @click.option("--dry-run", is_flag=True, help="Report what would come in; store nothing.")
+@click.option(
+    "--owner", default=None,
+    help="The coder whose copy it is (default: the one coder with new codings in it).",
+)  # fmt: skip
+@click.option(
+    "--accept-other-coders", is_flag=True,
+    help="Also take new codings by coders other than the copy's owner.",
+)  # fmt: skip
 @pass_context
-def project_merge(context: Context, other: str, dry_run: bool) -> None:
+def project_merge(
+    context: Context, other: str, dry_run: bool, owner: str | None, accept_other_coders: bool
+) -> None:
     """Bring in OTHER, a copy of this project coded offline (a file path or a URL).
 
     Transcripts match by content, codes and codings by GUID; new codes arrive as
     proposals. Nothing here is overwritten, and merging the same copy twice changes nothing.
+    A copy is one coder's (its owner: --owner, else the one coder with new codings in it);
+    new codings by anyone else refuse the merge unless --accept-other-coders. New codings
+    of the reserved coder 'consensus' are left out and reported.
     """
     from qualcode.services.project_merge import merge_copy
     from qualcode.services.project_read import read_copy
@@ -75,7 +88,7 @@ def project_merge(context: Context, other: str, dry_run: bool) -> None:
         copy_project.close()
     try:
         with here.transaction() as session:
-            report = merge_copy(session, copy, context.actor)
+            report = merge_copy(session, copy, context.actor, owner, accept_other_coders)
             if dry_run:
                 raise _DryRun
     except _DryRun:

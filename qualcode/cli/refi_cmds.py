@@ -27,7 +27,7 @@ def refi_export(context: Context, out: Path) -> None:
     """Write the codebook (.qdc) or the whole project (.qdpx) for other QDA tools.
 
     A .qdpx holds the coders, the codebook (stable GUIDs, hierarchy), the transcripts'
-    text, every coding, participants with their attributes, and memos. Written mode 0600.
+    text, every coding, participants with their attributes, and memos. New files: mode 0600.
     """
     from qualcode.export.output import write_private_bytes
 

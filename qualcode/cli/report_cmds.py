@@ -76,12 +76,12 @@ def saturation(
 def _print_table(rows: list[SaturationRow], who: str) -> None:
     """The rows as a terminal table, with a bar of the cumulative codes."""
     from rich import box
-    from rich.console import Console
     from rich.table import Table
 
     from qualcode.export.bars import bar
+    from qualcode.export.output import terminal
 
-    console = Console()
+    console = terminal()
     chart = max(8, min(24, console.width // 7))
     table = Table(
         title=f"Code saturation ({who})",

@@ -8,7 +8,8 @@
 * Markdown escapes ``|`` and folds line breaks; LaTeX escapes ``& % $ # _ { } ~ ^ \\`` and
   uses a booktabs ``tabular`` (``\\usepackage{booktabs}``).
 
-Files are written private to their owner (mode 0600), like every qualcode export.
+New files are written private to their owner (mode 0600), like every qualcode export; a
+file that is replaced keeps its mode (see :func:`qualcode.export.output.write_private_bytes`).
 """
 
 from __future__ import annotations
@@ -204,7 +205,8 @@ def write_table(
     out: Path | None = None,
     title: str | None = None,
 ) -> None:
-    """Write the table in ``fmt`` to ``out`` (mode 0600), or a text format to standard output."""
+    """Write the table in ``fmt`` to ``out`` (a new file: mode 0600), or a text format to
+    standard output."""
     content = render(header, rows, fmt, title)
     if out is None:
         if isinstance(content, bytes):

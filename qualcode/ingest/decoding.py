@@ -58,8 +58,15 @@ def read_text(path: Path) -> tuple[str, list[str]]:
     if not raw:
         raise QualcodeError(f"{path}: the file is empty")
     text, warnings = _decode(path, raw)
-    if "\x00" in text or _looks_binary(text):
+    if _looks_binary(text):
         raise _binary(path)
+    if "\x00" in text:  # a stray NUL in text: PostgreSQL cannot store it, so refuse it here
+        at = text.index("\x00")
+        line = text.count("\n", 0, at) + 1
+        raise QualcodeError(
+            f"{path}: line {line}: a NUL character (code 0) in the text, which a project "
+            "cannot store (PostgreSQL refuses it); remove it and import again"
+        )
     text = normalise(text)
     if not text.strip():
         raise QualcodeError(f"{path}: the file is empty (it contains only whitespace)")
@@ -98,7 +105,7 @@ def _decode(path: Path, raw: bytes) -> tuple[str, list[str]]:
                 return raw[len(bom) :].decode(encoding), []
             except UnicodeDecodeError:
                 raise _resave(path, "starts like UTF-16 but is not valid UTF-16") from None
-    if b"\x00" in raw:
+    if b"\x00" in raw and _looks_binary(raw[:8192].decode("latin-1")):
         raise _binary(path)
     try:
         return raw.decode("utf-8"), []
@@ -107,6 +114,8 @@ def _decode(path: Path, raw: bytes) -> tuple[str, list[str]]:
     try:
         text = raw.decode("cp1252")
     except UnicodeDecodeError as exc:
+        if b"\x00" in raw:
+            raise _binary(path) from None
         raise _resave(
             path, f"unknown text encoding (byte {exc.start} is neither UTF-8 nor Windows-1252)"
         ) from None

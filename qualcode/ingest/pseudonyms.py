@@ -1,7 +1,7 @@
 """Finding real names in a text and replacing them with placeholders, with an offset map.
 
-Names are matched as whole tokens, case-insensitively, by spaCy's PhraseMatcher (so "Ann"
-does not match inside "Annual"); overlapping matches keep the longest. Replacing shifts the
+Names are matched as whole words, case-insensitively (so "Ann" does not match inside
+"Annual"); overlapping matches keep the longest (:class:`NameMatcher`). Replacing shifts the
 text after each name, so :class:`Shift` maps any old offset to the new text: positions
 before a name stay, positions after move by the length difference, and a position inside a
 replaced name goes to the start (for a span's start) or the end (for its end) of its
@@ -15,7 +15,6 @@ import csv
 import io
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from qualcode.errors import QualcodeError
 
@@ -64,6 +63,7 @@ def read_names(path: Path) -> dict[str, str]:
     except UnicodeDecodeError:
         raise QualcodeError(f"{path}: not UTF-8 text; save the names CSV as UTF-8") from None
     names: dict[str, str] = {}
+    csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))  # over csv's 128 KB
     for number, row in enumerate(csv.reader(io.StringIO(text)), start=1):
         if not row or not any(cell.strip() for cell in row):
             continue
@@ -83,32 +83,62 @@ def read_names(path: Path) -> dict[str, str]:
 
 
 class NameMatcher:
-    """A PhraseMatcher over a blank English tokenizer (no model needed)."""
+    """The listed names as whole words, case-insensitively (one compiled regular expression).
+
+    A name matches where it is not part of a longer word: not preceded or followed by a
+    letter or digit ("Ann" is not found in "Annual" nor "Joanne", but is in "Ann's",
+    "Ann-Marie" and "Ann_Lee.docx"). The words of a name may be separated by any run of
+    whitespace or underscores ("Ann Lee" also matches "Ann\nLee" and "Ann_Lee"). Where names
+    overlap the longest wins. The same matcher replaces and, afterwards, scans for what is
+    left, so a scan after a replacement finds nothing a replacement could have taken.
+    """
 
     def __init__(self, names: dict[str, str]) -> None:
-        import spacy
-        from spacy.matcher import PhraseMatcher
+        import re
 
-        self.nlp: Any = spacy.blank("en")
-        self.matcher = PhraseMatcher(self.nlp.vocab, attr="LOWER")
         self.placeholders: dict[str, str] = {}
+        self.patterns: dict[str, str] = {}
         for name, placeholder in names.items():
-            key = f"N{len(self.placeholders)}"
+            words = name.split()
+            pattern = r"[\s_]+".join(re.escape(word) for word in words)
+            key = f"n{len(self.placeholders)}"
             self.placeholders[key] = placeholder
-            self.matcher.add(key, [self.nlp.make_doc(name)])
+            self.patterns[key] = pattern
+            for other in names:
+                if other.casefold() != name.casefold() and _whole_word(other, placeholder):
+                    raise QualcodeError(
+                        f"the placeholder {placeholder!r} contains the listed name {other!r}; "
+                        "choose placeholders without names"
+                    )
+            if _whole_word(name, placeholder):
+                raise QualcodeError(
+                    f"the placeholder {placeholder!r} contains its own name {name!r}"
+                )
+        order = sorted(self.patterns, key=lambda k: -len(self.patterns[k]))
+        alternatives = "|".join(f"(?P<{k}>{self.patterns[k]})" for k in order)
+        self.regex = re.compile(rf"(?<![^\W_])(?:{alternatives})(?![^\W_])", re.IGNORECASE)
 
     def find(self, text: str) -> list[Replacement]:
-        from spacy.util import filter_spans
-
-        doc = self.nlp.make_doc(text)
-        spans = [doc[s:e] for _m, s, e in self.matcher(doc)]
-        label = {(doc[s:e].start_char, doc[s:e].end_char): self.nlp.vocab.strings[m]
-                 for m, s, e in self.matcher(doc)}  # fmt: skip
         out = []
-        for span in filter_spans(spans):
-            key = label[(span.start_char, span.end_char)]
-            out.append(Replacement(span.start_char, span.end_char, self.placeholders[key]))
+        for match in self.regex.finditer(text):
+            key = match.lastgroup or ""
+            out.append(Replacement(match.start(), match.end(), self.placeholders[key]))
         return out
+
+    def count(self, text: str | None) -> int:
+        """How many listed names occur in ``text``."""
+        return sum(1 for _ in self.regex.finditer(text)) if text else 0
+
+    def replace(self, text: str) -> str:
+        found = self.find(text)
+        return apply(text, found) if found else text
+
+
+def _whole_word(name: str, text: str) -> bool:
+    import re
+
+    pattern = r"[\s_]+".join(re.escape(word) for word in name.split())
+    return re.search(rf"(?<![^\W_]){pattern}(?![^\W_])", text, re.IGNORECASE) is not None
 
 
 def apply(text: str, replacements: list[Replacement]) -> str:

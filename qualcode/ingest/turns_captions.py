@@ -26,8 +26,10 @@ from qualcode.ingest.turns_text import is_known_speaker
 
 _CUE_TIME = r"(?:(\d+):)?(\d{1,2}):(\d{2})[.,](\d{1,3})"
 _TIMING = re.compile(rf"[ \t]*{_CUE_TIME}[ \t]+-->[ \t]+{_CUE_TIME}(?:[ \t].*)?")
-_VOICE = re.compile(r"<v(?:\.[^\s>]*)*[ \t]+([^>]*)>")
-_TAG = re.compile(r"<[^>]*>|\{\\[^}]*\}")
+# No nested or overlapping repeats, and no '<' inside a tag: linear in the text (a voice
+# class pattern ``(?:\.[^\s>]*)*`` backtracked exponentially on ``<v....``).
+_VOICE = re.compile(r"<v(?:\.[^\s>.<]*)*[ \t]([^<>]*)>")
+_TAG = re.compile(r"<[^<>]*>|\{\\[^{}]*\}")
 _PREFIX = re.compile(r"([^\W_][\w.'’\-()/&, ]{0,59}?)[ \t]*:(?:\s+|$)")
 _MAX_PREFIX_WORDS = 6
 _SKIPPED_BLOCKS = ("NOTE", "STYLE", "REGION")

@@ -69,6 +69,7 @@ def _load_paragraphs(path: Path) -> list[tuple[str, bool]]:
             f"{path}: not a readable .docx file (not a Word package; an old .doc or a renamed "
             "file?); re-save it from Word"
         )
+    _check_package(path)
     try:
         document = docx.Document(str(path))
         return list(_walk(document.iter_inner_content()))
@@ -78,6 +79,46 @@ def _load_paragraphs(path: Path) -> list[tuple[str, bool]]:
         raise QualcodeError(
             f"{path}: not a readable .docx file ({reason}); re-save it from Word"
         ) from None
+
+
+# python-docx reads every part of the package into memory and parses the XML parts into
+# trees several times their size, so a package is checked before it is opened: a zip bomb
+# (a few KB that expand to gigabytes) is refused having read nothing but the zip directory.
+# ``zipfile`` never returns more than a member's declared size, so the sizes can be trusted.
+MAX_MEMBERS = 10_000
+MAX_PACKAGE_BYTES = 100 * 1024 * 1024  # all parts, uncompressed
+MAX_XML_BYTES = 40 * 1024 * 1024  # the XML parts python-docx parses (about 8x as a tree)
+MAX_RATIO = 100  # uncompressed : compressed, per part (Word's XML compresses about 10:1)
+RATIO_FLOOR_BYTES = 1024 * 1024
+
+
+def _check_package(path: Path) -> None:
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            infos = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise QualcodeError(f"{path}: not a readable .docx file ({exc}); re-save it") from None
+    refused = f"{path}: refused: not a plausible Word document"
+    if len(infos) > MAX_MEMBERS:
+        raise QualcodeError(f"{refused} ({len(infos)} parts); re-save it from Word")
+    total = sum(i.file_size for i in infos)
+    xml = sum(i.file_size for i in infos if i.filename.lower().endswith((".xml", ".rels")))
+    if total > MAX_PACKAGE_BYTES or xml > MAX_XML_BYTES:
+        raise QualcodeError(
+            f"{refused} (it expands to {total / 2**20:.0f} MB, {xml / 2**20:.0f} MB of it "
+            f"XML; the limits are {MAX_PACKAGE_BYTES // 2**20} MB and "
+            f"{MAX_XML_BYTES // 2**20} MB); save the text as .txt or split the document"
+        )
+    for info in infos:
+        if info.file_size > RATIO_FLOOR_BYTES and info.file_size > MAX_RATIO * max(
+            info.compress_size, 1
+        ):
+            raise QualcodeError(
+                f"{refused} (part {info.filename!r} expands {info.file_size // 2**20} MB from "
+                f"{info.compress_size} bytes: a zip bomb?); re-save it from Word"
+            )
 
 
 def _walk(items: Iterator[Paragraph | Table]) -> Iterator[tuple[str, bool]]:

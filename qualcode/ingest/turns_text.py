@@ -51,6 +51,10 @@ _KNOWN_SPEAKER = re.compile(
     r"|(?i:speaker)[ _-]?\d+|(?i:[PR])[ _-]?\d+|I|R|Q|A|INT|IV|IE"
 )
 _TS_GROUPS = ("ts1", "ts2", "ts3", "ts4", "ts5", "ts6")
+# A label line's colon comes within its first characters (timestamps, a 40-character label,
+# some spaces); matching only this much of a line keeps the scan linear in the text (the
+# pattern's runs of optional spaces backtrack quadratically on a long run of blanks).
+_HEAD = 200
 
 
 def is_label(label: str) -> bool:
@@ -88,8 +92,9 @@ def _scan(text: str, markdown: bool, heading_starts: Collection[int]) -> list[_M
             continue
         if ":" not in line:
             continue
-        m = _LINE.match(line)
-        if m is None:
+        head = line[:_HEAD]
+        m = _LINE.match(head)
+        if m is None or (len(head) < len(line) and m.end() >= len(head) - 1):
             continue
         raw = m.group("blabel")
         if raw is None:

@@ -1,8 +1,12 @@
 """The audit log (``qualcode log``) and the rule that coders change only their own codings.
 
-Who acts comes from the unit of work: ``Project.actor`` (the CLI's ``--as``, the TUI's coder)
-is put on every writing session as ``session.info["actor"]``. Codebook changes are already
-recorded as codebook events; ``log`` shows both, newest first.
+Who acts comes from the unit of work: ``Project.actor`` (settled by ``cli.context.Context``:
+the name given on SQLite, the database login's coder on PostgreSQL) is put on every writing
+session as ``session.info["actor"]``. Codebook changes are already recorded as codebook
+events; ``log`` shows both, newest first. On PostgreSQL after ``db grant`` both tables are
+append-only and their ``actor`` is stamped by a trigger from the login
+(``services.db_roles``), so a coder's SQL cannot write another name; a coder's ``log`` shows
+their own audit entries only.
 """
 
 from __future__ import annotations

@@ -79,7 +79,7 @@ def _text(value: Any, where: str, key: str, path: Path) -> str:
     raise QualcodeError(f"{path}: {where}: '{key}' must be text, not a {type(value).__name__}")
 
 
-def _parse_code(raw: Any, where: str, path: Path) -> CodeSpec:
+def _parse_code(raw: Any, where: str, path: Path, depth: int = 1) -> CodeSpec:
     if not isinstance(raw, dict):
         raise QualcodeError(f"{path}: {where}: each code must be a mapping with at least 'name'")
     unknown = set(raw) - ALLOWED_KEYS
@@ -118,17 +118,53 @@ def _parse_code(raw: Any, where: str, path: Path) -> CodeSpec:
     children = raw.get("children") or []
     if not isinstance(children, list):
         raise QualcodeError(f"{path}: {where}: 'children' must be a list of codes")
+    if children and depth >= MAX_DEPTH:
+        raise QualcodeError(
+            f"{path}: {where}: codes nested more than {MAX_DEPTH} levels deep; flatten the tree"
+        )
     spec.children = [
-        _parse_code(child, f"{where}.children[{i}]", path) for i, child in enumerate(children)
+        _parse_code(child, f"{where}.children[{i}]", path, depth + 1)
+        for i, child in enumerate(children)
     ]
     return spec
+
+
+MAX_DEPTH = 50  # levels of children: a real codebook has a handful
+
+
+def _load_yaml(text: str, path: Path) -> Any:
+    """``yaml.safe_load`` without aliases (``*name``) and without Python's recursion limit.
+
+    An alias can make a structure that contains itself (``codes: &c [{children: *c}]``) or
+    that repeats a part exponentially often (the "billion laughs"); a codebook needs
+    neither, so any alias is refused. Nesting so deep that the parser runs out of stack
+    is refused too.
+    """
+    import yaml
+
+    class _NoAliases(yaml.SafeLoader):
+        def compose_node(self, parent: Any, index: Any) -> Any:
+            if self.check_event(yaml.AliasEvent):
+                event = self.peek_event()
+                raise QualcodeError(
+                    f"{path}: line {event.start_mark.line + 1}: YAML aliases (*{event.anchor}) "
+                    "are not allowed in a codebook; write the codes out"
+                )
+            return super().compose_node(parent, index)
+
+    try:
+        return yaml.load(text, Loader=_NoAliases)  # a SafeLoader subclass: safe
+    except RecursionError:
+        raise QualcodeError(
+            f"{path}: the YAML is nested too deeply to read; a codebook needs a few levels"
+        ) from None
 
 
 def parse_codebook(text: str, path: Path) -> CodebookSpec:
     import yaml
 
     try:
-        data = yaml.safe_load(text)
+        data = _load_yaml(text, path)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f"line {mark.line + 1}: " if mark is not None else ""

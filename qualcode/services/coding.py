@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -15,7 +14,14 @@ from sqlalchemy.orm import Session
 from qualcode.errors import QualcodeError
 from qualcode.services.audit import audit, require_own_or_lead
 from qualcode.services.codebook_events import current_seq
-from qualcode.services.lookup import CodeIndex, ensure_coder, get_segment, get_transcript
+from qualcode.services.lookup import (
+    CONSENSUS,
+    RESERVED_CONSENSUS,
+    CodeIndex,
+    ensure_coder,
+    get_segment,
+    get_transcript,
+)
 from qualcode.store.models import (
     Code,
     Coder,
@@ -84,6 +90,11 @@ class ApplyResult:
     code: str
 
 
+def _not_consensus(coder_name: str, what: str) -> None:
+    if coder_name == CONSENSUS:
+        raise QualcodeError(f"{what}: {RESERVED_CONSENSUS}")
+
+
 def apply_code(
     session: Session,
     coder_name: str,
@@ -93,6 +104,7 @@ def apply_code(
     memo: str = "",
 ) -> ApplyResult:
     """Apply a code to a whole segment; applying it again is a no-op."""
+    _not_consensus(coder_name, "apply")
     require_own_or_lead(session, coder_name, "apply")
     coder = ensure_coder(session, coder_name)
     transcript = get_transcript(session, transcript_name)
@@ -156,6 +168,7 @@ def unapply_code(
     session: Session, coder_name: str, transcript_name: str, ordinal: int, code_ref: str
 ) -> int:
     """Remove the coder's codings of a code on a segment (its spans too); returns how many."""
+    _not_consensus(coder_name, "unapply")
     require_own_or_lead(session, coder_name, "unapply")
     coder = ensure_coder(session, coder_name)
     transcript = get_transcript(session, transcript_name)
@@ -186,21 +199,31 @@ def mark_done(session: Session, coder_name: str, transcript_names: list[str]) ->
     return done
 
 
-def _csv_rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
-    from qualcode.ingest.decoding import read_text
+def _codings_row(header: list[str], fields: list[str]) -> bool:
+    """A line inside a quoted field that is a codings row: as many fields as the header and
+    a segment number in the segment column (an unclosed quote swallowed it)."""
+    if len(fields) != len(header) or "segment" not in header:
+        return False
+    return fields[header.index("segment")].strip().isdigit()
 
-    text, _warnings = read_text(path)
-    reader = csv.DictReader(text.splitlines(keepends=True))
-    header = [h.strip() for h in (reader.fieldnames or [])]
-    missing = [c for c in IMPORT_REQUIRED if c not in header]
+
+def _csv_rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
+    """The file's rows as (line, columns): names stripped, every cell's formula guard
+    removed (see export.csv_safe), the memo otherwise exactly as written."""
+    from qualcode.export.csv_safe import read_csv_file, unguard_cell
+
+    table = read_csv_file(path, looks_like_row=_codings_row)
+    missing = [c for c in IMPORT_REQUIRED if c not in table.header]
     if missing:
         raise QualcodeError(
-            f"{path}: line 1: missing column(s) {', '.join(missing)}; "
+            f"{path}: line {table.header_line}: missing column(s) {', '.join(missing)}; "
             f"the file needs the columns {','.join(IMPORT_REQUIRED)} (and optionally memo)"
         )
-    reader.fieldnames = header
-    for row in reader:
-        yield reader.line_num, {k: (v or "").strip() for k, v in row.items() if k is not None}
+    for record in table.records:
+        row = dict(zip(table.header, record.cells, strict=True))
+        values = {name: unguard_cell(row[name].strip()) for name in IMPORT_REQUIRED}
+        values["memo"] = unguard_cell(row.get("memo", ""))
+        yield record.line, values
 
 
 @dataclass(frozen=True)
@@ -262,6 +285,8 @@ def import_codings(session: Session, path: Path, mark_as_done: bool = False) -> 
         where = f"{path}: line {line}"
         try:
             name = row["coder"]
+            if name == CONSENSUS:  # reserved: only the lead's consensus commands create these
+                raise QualcodeError(RESERVED_CONSENSUS)
             if name not in coders:
                 require_own_or_lead(session, name, "codings import")
                 coders[name] = ensure_coder(session, name)
@@ -331,10 +356,11 @@ def import_codings(session: Session, path: Path, mark_as_done: bool = False) -> 
     )
 
 
-def export_codings(session: Session) -> list[tuple[Any, ...]]:
-    """Every coding, in transcript and text order, with EXPORT_COLUMNS."""
+def export_codings(session: Session, only_coder: str | None = None) -> list[tuple[Any, ...]]:
+    """Every coding (or only ``only_coder``'s), in transcript and text order, with
+    EXPORT_COLUMNS."""
     index = CodeIndex.load(session)
-    rows = session.execute(
+    query = (
         select(
             Coder.name,
             Transcript.name,
@@ -353,7 +379,10 @@ def export_codings(session: Session) -> list[tuple[Any, ...]]:
         .join(Transcript, Coding.transcript_id == Transcript.id)
         .join(Segment, Coding.segment_id == Segment.id)
         .order_by(Transcript.name, Coding.start, Coding.end, Coder.name, Coding.code_id)
-    ).all()
+    )
+    if only_coder is not None:
+        query = query.where(Coder.name == only_coder)
+    rows = session.execute(query).all()
     quotes = Quotes(session)
     out = []
     for (

@@ -12,6 +12,10 @@ from qualcode.shortcuts import CodeKey
 from qualcode.store.models import Code, Coder, Segment, Transcript
 
 CONSENSUS = "consensus"  # the special coder holding the lead's consensus codings
+RESERVED_CONSENSUS = (
+    "'consensus' is a reserved coder: only the lead's consensus commands (qualcode consensus "
+    "…, the agreement screen) create its codings"
+)
 
 
 def get_coder(session: Session, name: str) -> Coder | None:

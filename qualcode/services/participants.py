@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,42 +21,44 @@ class AttributesImport:
     attributes: tuple[str, ...]
 
 
+def _participant_row(header: list[str], fields: list[str]) -> bool:
+    """A line inside a quoted field that is a participant row (an unclosed quote swallowed
+    it): as many fields as the header, three or more, an id without spaces first. With two
+    columns a line of prose ("Well, yes") would look the same, so it is not judged."""
+    if len(header) < 3 or len(fields) != len(header):
+        return False
+    key = fields[0].strip()
+    return bool(key) and " " not in key and len(key) <= 40
+
+
 def import_attributes(session: Session, path: Path) -> AttributesImport:
     """Read a CSV whose first column is the participant id and whose other columns are
     attributes; unknown participants are created, given attributes are set (replaced)."""
-    from qualcode.ingest.decoding import read_text
+    from qualcode.export.csv_safe import read_csv_file, unguard_cell
 
-    text, _warnings = read_text(path)
-    rows = list(csv.reader(text.splitlines()))
-    if not rows or not any(cell.strip() for cell in rows[0]):
-        raise QualcodeError(f"{path}: no header row; the first row must name the columns")
-    header = [h.strip() for h in rows[0]]
+    table = read_csv_file(path, looks_like_row=_participant_row)
+    header = table.header
     if len(header) < 2:
         raise QualcodeError(
-            f"{path}: line 1: only one column; give the participant id first, then attributes"
+            f"{path}: line {table.header_line}: only one column; "
+            "give the participant id first, then attributes"
         )
     names = header[1:]
-    for i, name in enumerate(names, start=2):
-        if not name:
-            raise QualcodeError(f"{path}: line 1: column {i} has no name")
-    if len(set(names)) != len(names):
-        raise QualcodeError(f"{path}: line 1: a column name appears twice")
     seen: set[str] = set()
     created = 0
-    for line, row in enumerate(rows[1:], start=2):
-        if not any(cell.strip() for cell in row):
-            continue
-        if len(row) != len(header):
-            raise QualcodeError(
-                f"{path}: line {line}: {len(row)} fields, expected {len(header)}; "
-                "check quoting and commas; nothing was stored"
-            )
-        key = row[0].strip()
+    for record in table.records:
+        line = record.line
+        row = [unguard_cell(cell.strip()) for cell in record.cells]
+        key = row[0]
         if not key:
-            raise QualcodeError(f"{path}: line {line}: empty participant id; nothing was stored")
+            raise QualcodeError(
+                f"{path}: line {line}: empty participant id; give every row an id in the "
+                "first column"
+            )
         if key in seen:
             raise QualcodeError(
-                f"{path}: line {line}: participant {key!r} appears twice; nothing was stored"
+                f"{path}: line {line}: participant {key!r} appears twice; keep one row per "
+                "participant"
             )
         seen.add(key)
         participant = session.scalar(select(Participant).where(Participant.key == key))
@@ -68,12 +69,14 @@ def import_attributes(session: Session, path: Path) -> AttributesImport:
         current = {a.name: a for a in participant.attributes}
         for name, value in zip(names, row[1:], strict=True):
             if name in current:
-                current[name].value = value.strip()
+                current[name].value = value
             else:
-                participant.attributes.append(ParticipantAttribute(name=name, value=value.strip()))
+                participant.attributes.append(ParticipantAttribute(name=name, value=value))
         session.flush()
     if not seen:
-        raise QualcodeError(f"{path}: no participant rows under the header")
+        raise QualcodeError(
+            f"{path}: no participant rows under the header; add one row per participant"
+        )
     audit(session, "import participants", path.name, f"{len(seen)} participant(s)")
     return AttributesImport(len(seen), created, tuple(names))
 

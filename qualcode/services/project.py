@@ -10,11 +10,17 @@ from qualcode.store.models import Coder, ProjectInfo, utcnow
 from qualcode.store.project import Project, create_project
 
 
-def os_user() -> str:
-    """The name a command acts as unless ``--as`` says otherwise."""
-    for variable in ("QUALCODE_USER",):
+def requested_user() -> tuple[str, str]:
+    """The name a command is asked to act as without ``--as``, and where it comes from:
+    ``QUALCODE_AS`` or ``QUALCODE_USER`` (explicit), else the OS user."""
+    for variable in ("QUALCODE_AS", "QUALCODE_USER"):
         if os.environ.get(variable):
-            return os.environ[variable]
+            return os.environ[variable], variable
+    return os_user(), "the OS user"
+
+
+def os_user() -> str:
+    """The OS user's name (the default coder name)."""
     try:
         return getpass.getuser()
     except Exception:  # no user name in this environment (e.g. a bare container)

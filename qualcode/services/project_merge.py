@@ -10,6 +10,15 @@ Everything is matched by identity, never by position:
 * codings and memos by GUID (and codings also by their span, code and coder, so a coding
   made in both places, or collapsed by a merge here, is not doubled).
 
+A copy is one coder's: its **owner** is the coder named by ``owner`` (the CLI's ``--owner``),
+else the one coder with *new* codings in it (codings not here by GUID nor by span × code ×
+coder; codings made before the copy was taken are already here). New codings attributed to
+any other coder — a copy carrying two coders' new work, or work made under someone else's
+name — refuse the whole merge unless the lead passes ``accept_other_coders``
+(``--accept-other-coders``). The coder ``consensus`` is reserved: its codings are made here
+by the lead's consensus commands only, so a copy's new consensus codings (and its progress)
+are left out and reported, never merged. The report counts the codings added per coder.
+
 The merge only adds: nothing here is deleted or overwritten. It runs in the caller's
 transaction, so merging the same copy twice changes nothing the second time.
 """
@@ -28,7 +37,14 @@ from qualcode.errors import QualcodeError
 from qualcode.services.audit import audit
 from qualcode.services.codebook_events import record, snapshot
 from qualcode.services.coding import PROGRESS_RANK, coding_keys
-from qualcode.services.lookup import get_coder, merge_target, require_lead
+from qualcode.services.consensus import consensus_coder
+from qualcode.services.lookup import (
+    CONSENSUS,
+    RESERVED_CONSENSUS,
+    get_coder,
+    merge_target,
+    require_lead,
+)
 from qualcode.services.project_read import ProjectCopy
 from qualcode.store.bulk import insert_rows
 from qualcode.store.models import (
@@ -74,6 +90,8 @@ class MergeReport:
     codings_present: int = 0
     codings_on_retired: int = 0
     codings_outside: int = 0
+    codings_by_coder: dict[str, int] = field(default_factory=dict)  # added, per coder
+    consensus_left_out: int = 0
     memos_added: int = 0
     memos_extended: int = 0
     progress_updated: int = 0
@@ -97,7 +115,12 @@ class MergeReport:
             f"transcripts: {self.transcripts_matched} matched, "
             f"{len(self.transcripts_added)} added"
             + (f" ({', '.join(self.transcripts_added)})" if self.transcripts_added else ""),
-            f"codings: {self.codings_added} added, {self.codings_present} already here",
+            f"codings: {self.codings_added} added, {self.codings_present} already here"
+            + (
+                " (" + ", ".join(f"{c} {n}" for c, n in sorted(self.codings_by_coder.items())) + ")"
+                if self.codings_by_coder
+                else ""
+            ),
             f"memos: {self.memos_added} added"
             + (f", {self.memos_extended} extended" if self.memos_extended else ""),
         ]
@@ -129,6 +152,11 @@ class MergeReport:
                 f"note: {self.codings_on_retired} coding(s) are on codes retired or split "
                 "here; 'qualcode codings recode' lists those to recode"
             )
+        if self.consensus_left_out:
+            out.append(
+                f"warning: {self.consensus_left_out} coding(s) of the reserved coder "
+                "'consensus' were left out (only the lead's consensus commands here create them)"
+            )
         if self.codings_outside:
             out.append(
                 f"warning: {self.codings_outside} coding(s) lay outside their transcript's "
@@ -140,10 +168,20 @@ class MergeReport:
 
 
 class _Merger:
-    def __init__(self, session: Session, copy: ProjectCopy, actor: str) -> None:
+    def __init__(
+        self,
+        session: Session,
+        copy: ProjectCopy,
+        actor: str,
+        owner: str | None = None,
+        accept_other_coders: bool = False,
+    ) -> None:
         self.session = session
         self.copy = copy
         self.actor = actor
+        self.owner = owner
+        self.accept_other_coders = accept_other_coders
+        self.consensus_ids = {i for i, (name, _r) in copy.coders.items() if name == CONSENSUS}
         self.report = MergeReport()
         self.coder_ids: dict[int, int] = {}
         self.participant_ids: dict[int, int] = {}
@@ -155,9 +193,17 @@ class _Merger:
     # -- people ---------------------------------------------------------------------------
 
     def coders(self) -> None:
+        names = {name for name, _role in self.copy.coders.values()}
+        if self.owner is not None and self.owner not in names:
+            raise QualcodeError(
+                f"project merge --owner {self.owner}: the copy has no coder of that name "
+                f"(it has {', '.join(sorted(names)) or 'none'})"
+            )
         for copy_id, (name, _role) in sorted(self.copy.coders.items()):
             coder = get_coder(self.session, name)
-            if coder is None:  # never take a role from the copy: the lead is decided here
+            if coder is None and name == CONSENSUS:
+                coder = consensus_coder(self.session)  # reserved: not reported as added
+            elif coder is None:  # never take a role from the copy: the lead is decided here
                 coder = Coder(name=name, role="coder")
                 self.session.add(coder)
                 self.session.flush()
@@ -336,6 +382,7 @@ class _Merger:
         retired = {c.id for c in self.session.scalars(select(Code).where(Code.status == "retired"))}
         texts = {t["id"]: len(t["text"]) for t in self.copy.transcripts}
         rows: list[tuple[Any, ...]] = []
+        by_coder: dict[str, int] = {}
         for item in self.copy.codings:
             transcript_id = self.transcript_ids.get(item["transcript_id"])
             if transcript_id is None:
@@ -353,6 +400,11 @@ class _Merger:
             ):
                 self.report.codings_outside += 1
                 continue
+            if item["coder_id"] in self.consensus_ids:
+                self.report.consensus_left_out += 1
+                continue
+            name = self.copy.coders[item["coder_id"]][0]
+            by_coder[name] = by_coder.get(name, 0) + 1
             have_guids.add(item["guid"])
             have_keys.add(key)
             if code_id in retired:
@@ -371,12 +423,36 @@ class _Merger:
                     min(item["codebook_seq"], fork_seq),
                 )
             )
+        self._check_owner(by_coder)
+        self.report.codings_by_coder = by_coder
         if rows:
             self.session.execute(
                 Coding.__table__.insert(),  # type: ignore[attr-defined]
                 [dict(zip(CODING_COLUMNS, row, strict=True)) for row in rows],
             )
         self.report.codings_added = len(rows)
+
+    def _check_owner(self, by_coder: dict[str, int]) -> None:
+        """New codings by anyone but the copy's owner need the lead's explicit yes."""
+        if self.accept_other_coders or not by_coder:
+            return
+        owner = self.owner
+        if owner is None and len(by_coder) == 1:
+            return  # the one coder with new work is the copy's owner
+        others = {c: n for c, n in by_coder.items() if c != owner}
+        if not others:
+            return
+        counts = ", ".join(f"{c} {n}" for c, n in sorted(by_coder.items()))
+        whose = (
+            f"other coders than its owner {owner}"
+            if owner is not None
+            else "more than one coder (a copy is one coder's)"
+        )
+        raise QualcodeError(
+            f"project merge: the copy has new codings by {whose}: {counts}; nothing was "
+            "stored. If that is right, merge with --accept-other-coders (or name the owner "
+            "with --owner CODER)"
+        )
 
     def memos(self) -> None:
         """Memos by GUID, and one memo per coder and segment: a different text is appended."""
@@ -432,7 +508,7 @@ class _Merger:
         local = {(p.coder_id, p.transcript_id): p for p in self.session.scalars(select(Progress))}
         for copy_coder, copy_transcript, status in self.copy.progress:
             transcript_id = self.transcript_ids.get(copy_transcript)
-            if transcript_id is None:
+            if transcript_id is None or copy_coder in self.consensus_ids:
                 continue
             key = (self.coder_ids[copy_coder], transcript_id)
             current = local.get(key)
@@ -482,10 +558,22 @@ def fork_seq(session: Session, copy_events: list[tuple[int, str, str, datetime]]
     return shared
 
 
-def merge_copy(session: Session, copy: ProjectCopy, actor: str) -> MergeReport:
-    """Merge a copy read with :func:`read_copy` into this project (caller's transaction)."""
+def merge_copy(
+    session: Session,
+    copy: ProjectCopy,
+    actor: str,
+    owner: str | None = None,
+    accept_other_coders: bool = False,
+) -> MergeReport:
+    """Merge a copy read with :func:`read_copy` into this project (caller's transaction).
+
+    ``owner``: the coder whose copy it is (default: the one coder with new codings in it);
+    new codings by anyone else refuse the merge unless ``accept_other_coders``.
+    """
     require_lead(session, actor, "project merge")
-    merger = _Merger(session, copy, actor)
+    if owner == CONSENSUS:
+        raise QualcodeError(f"project merge --owner: {RESERVED_CONSENSUS}")
+    merger = _Merger(session, copy, actor, owner, accept_other_coders)
     merger.coders()
     merger.participants()
     merger.transcripts()

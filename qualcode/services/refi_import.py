@@ -13,7 +13,9 @@ The steps follow ``qualcode import`` and ``project merge``:
 
    * users → coders, by name; a missing one is created with the role ``coder`` (never
      ``lead``). A coding's coder is its ``creatingUser``, else its selection's, else its
-     source's, else a coder named after the file;
+     source's, else a coder named after the file; a user called ``consensus`` (a reserved
+     coder: only the lead's consensus commands create its codings) is mapped to the coder
+     ``consensus-imported``, reported in the notes;
    * the codebook → through the codebook merge rules (``services.codebook_merge``): matched
      by GUID, then by path; new codes added, conflicts listed, nothing overwritten;
    * text sources → transcripts (GUID kept when free);
@@ -58,7 +60,7 @@ from qualcode.services.importing import (
     segment_sources,
     store_segmented,
 )
-from qualcode.services.lookup import get_coder, merge_target, require_lead
+from qualcode.services.lookup import CONSENSUS, get_coder, merge_target, require_lead
 from qualcode.store.models import (
     Code,
     Coder,
@@ -86,6 +88,7 @@ if TYPE_CHECKING:
     from qualcode.store.project import Project
 
 TEXT_SUFFIXES = (".txt", ".text", ".md", ".docx", ".doc", ".rtf", ".odt", ".pdf")
+IMPORTED_CONSENSUS = "consensus-imported"  # what a file's user "consensus" becomes
 DONE_SET = re.compile(r"^done by (?P<coder>.+)$", re.IGNORECASE)
 SHOWN_PER_REASON = 8
 MAX_NAME = 190  # transcript, participant and code names (room for a " (2)")
@@ -473,6 +476,14 @@ class _Importer:
                 )
         if name is None:
             name = self.project.path.stem[:200] or "refi"
+        if name == CONSENSUS:  # reserved: only the lead's consensus commands create its codings
+            name = IMPORTED_CONSENSUS
+            if IMPORTED_CONSENSUS not in self.coders:
+                self.report.notes.append(
+                    f"the file's user {CONSENSUS!r} is a reserved coder here (only the lead's "
+                    f"consensus commands create its codings): its codings and notes are "
+                    f"imported as coder {IMPORTED_CONSENSUS!r}"
+                )
         if name not in self.coders:
             coder = get_coder(self.session, name)
             if coder is None:
@@ -767,6 +778,9 @@ class _Importer:
             if match is None:
                 continue
             coder = get_coder(self.session, match.group("coder").strip())
+            if coder is not None and coder.name == CONSENSUS:
+                self.report.skip("'Done by' sets of the reserved coder consensus", refi_set.name)
+                continue
             if coder is None:
                 self.report.skip("'Done by' sets of an unknown coder", f"{refi_set.name!r}")
                 continue

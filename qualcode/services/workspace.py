@@ -17,7 +17,13 @@ from qualcode.errors import QualcodeError
 from qualcode.services import codebook_events
 from qualcode.services.audit import audit
 from qualcode.services.coding import add_coding, check_usable, set_progress
-from qualcode.services.lookup import CodeIndex, ensure_coder, get_coder
+from qualcode.services.lookup import (
+    CONSENSUS,
+    RESERVED_CONSENSUS,
+    CodeIndex,
+    ensure_coder,
+    get_coder,
+)
 from qualcode.services.workspace_types import (
     CodebookView,
     CodeItem,
@@ -44,14 +50,21 @@ INTERVIEWER_LABELS = re.compile(
 )
 
 
+def _not_reserved(name: str) -> None:
+    if name.strip() == CONSENSUS:
+        raise QualcodeError(f"{RESERVED_CONSENSUS}; open the coding screen as yourself")
+
+
 def coder_info(session: Session, name: str) -> CoderInfo:
     """The coder of that name (created with role coder when new)."""
+    _not_reserved(name)
     coder = ensure_coder(session, name)
     return CoderInfo(coder.id, coder.name, coder.role)
 
 
 def known_coder(session: Session, name: str) -> CoderInfo | None:
     """The coder of that name, or None: a read, which never waits for another writer."""
+    _not_reserved(name)
     coder = get_coder(session, name.strip())
     return None if coder is None else CoderInfo(coder.id, coder.name, coder.role)
 

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Table
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 PLACEHOLDERS = {"qmark": "?", "format": "%s", "pyformat": "%s"}
@@ -37,5 +38,11 @@ def insert_rows(
     cursor = connection.connection.cursor()
     try:
         cursor.executemany(sql, rows)
+    except dialect.loaded_dbapi.Error as exc:
+        # As SQLAlchemy would raise it (OperationalError for a lock or a full disk, ...), so
+        # that retrying and the CLI's messages treat the driver's own call like any other.
+        raise DBAPIError.instance(
+            sql, None, exc, dialect.loaded_dbapi.Error, dialect=dialect
+        ) from exc
     finally:
         cursor.close()

@@ -54,3 +54,18 @@ def missing_project(path: Path) -> QualcodeError:
         f"{path}: no project here; create one with 'qualcode init' "
         "or point --db (or QUALCODE_DB) at an existing project"
     )
+
+
+def unreadable_file(location: Location, exc: BaseException) -> QualcodeError:
+    """A ``--db`` that is not a SQLite database, or a damaged one (any file a user names)."""
+    reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+    first = reason[0] if reason else type(exc).__name__
+    if "not a database" in first or "file is encrypted" in first:
+        return QualcodeError(
+            f"{location.display()}: not a qualcode project (not a SQLite database file); "
+            "point --db at a project created by 'qualcode init'"
+        )
+    return QualcodeError(
+        f"{location.display()}: the project file is damaged ({first}); restore it from a "
+        "backup ('qualcode backup' makes one), or try 'sqlite3 FILE .recover'"
+    )

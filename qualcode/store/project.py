@@ -7,12 +7,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from qualcode.errors import QualcodeError
 from qualcode.store.engine import Location, create_private_file, locate, make_engine
-from qualcode.store.location import missing_project
+from qualcode.store.location import missing_project, unreadable_file
 from qualcode.store.migrate import create_schema, ensure_current
 
 
@@ -38,6 +38,19 @@ class Project:
             session.info["actor"] = self.actor
             yield session
 
+    def acting_person(self, requested: str, explicit: bool) -> str:
+        """Who acts: ``requested`` on SQLite; on PostgreSQL the coder of the database login
+        (``--as`` naming anyone else is refused), see ``services.db_roles.acting_person``."""
+        if self.engine.dialect.name != "postgresql":
+            return requested
+        from qualcode.services.db_roles import acting_person
+
+        try:
+            with self.engine.connect() as conn:
+                return acting_person(conn, requested, explicit)
+        except OperationalError as exc:
+            raise _unreachable(self.location, exc) from exc
+
     def close(self) -> None:
         self.engine.dispose()
 
@@ -58,6 +71,9 @@ def open_project(db: str) -> Project:
     except OperationalError as exc:
         engine.dispose()
         raise _unreachable(location, exc) from exc
+    except DatabaseError as exc:  # not a database at all, or a damaged one
+        engine.dispose()
+        raise unreadable_file(location, exc) from exc
     except QualcodeError:
         engine.dispose()
         raise

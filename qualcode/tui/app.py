@@ -38,11 +38,13 @@ class QualcodeApp(App[None]):
         coder: str,
         transcript: str | None = None,
         use_keymap_file: bool = True,
+        actor: str | None = None,
     ) -> None:
         super().__init__()
         self.coder = coder
         self.transcript = transcript
-        self.db = DbRunner(self, project, actor=coder)
+        # who acts (the audit log's actor): the coder, or a lead coding as them
+        self.db = DbRunner(self, project, actor=actor or coder)
         self.use_keymap_file = use_keymap_file
         self.failure: str | None = None  # why the app could not start, for the CLI to print
         self.keys = KeyGate(self)
@@ -173,7 +175,7 @@ class QualcodeApp(App[None]):
         )
         yield SystemCommand(
             "Export codings to CSV",
-            "write qualcode-codings.csv in the current folder",
+            "write qualcode-codings.csv in the current folder (a coder: their own codings)",
             self.export_codings,
         )
 
@@ -184,13 +186,24 @@ class QualcodeApp(App[None]):
         from qualcode.services.coding import EXPORT_COLUMNS, export_codings
 
         target = Path.cwd() / "qualcode-codings.csv"
+        coder = self.coder
 
-        def run(session: Any) -> int:
-            rows = export_codings(session)
+        def run(session: Any) -> tuple[int, bool]:
+            from qualcode.services.lookup import get_coder
+
+            # blind coding: a coder exports their own codings; the lead exports everyone's
+            found = get_coder(session, coder)
+            lead = found is not None and found.role == "lead"
+            rows = export_codings(session, None if lead else coder)
             emit(EXPORT_COLUMNS, rows, "csv", target)
-            return len(rows)
+            return len(rows), lead
 
-        self.db.submit(run, lambda n: self.notify(f"wrote {n} codings to {target}"), write=False)
+        def done(result: tuple[int, bool]) -> None:
+            count, lead = result
+            whose = "codings" if lead else f"of your own codings ({coder}: blind coding)"
+            self.notify(f"wrote {count} {whose} to {target}")
+
+        self.db.submit(run, done, write=False)
 
 
 def make_app(
@@ -198,6 +211,7 @@ def make_app(
     coder: str,
     transcript: str | None = None,
     use_keymap_file: bool = True,
+    actor: str | None = None,
 ) -> QualcodeApp:
     """The TUI on an open Project, or on a ``--db`` location opened in the database thread."""
-    return QualcodeApp(project, coder, transcript, use_keymap_file)
+    return QualcodeApp(project, coder, transcript, use_keymap_file, actor)

@@ -345,14 +345,39 @@ def test_a_records_the_consensus_where_all_agree_after_a_confirm(
     run(scenario())
 
 
-def test_a_coder_sees_the_figures_but_no_other_coders_codes(
-    app_for: AppFactory, project: Project, finished: None
+def test_a_coder_sees_only_the_overall_figures_until_the_lead_opens_them(
+    app_for: AppFactory, project_db: str, finished: None, capsys: pytest.CaptureFixture[str]
 ) -> None:
     async def scenario() -> None:
         app = app_for("bob", "P01")
         async with app.run_test(size=SIZE) as pilot:
             screen = await open_agreement(app, pilot)
-            assert sorted(row_keys(screen)[:-2]) == sorted(CODES)  # the figures, yes
+            assert sorted(row_keys(screen)) == ["ALL (mean)", "ALL (pooled)"]
+            summary = str(screen.query_one("#agreement-summary").render())
+            assert "per-code figures are for the lead" in summary
+
+    run(scenario())
+    qc = runner_for(project_db, capsys)
+    refused = qc("agreement", "--open-to-coders", "on", as_="bob")
+    assert refused.code == 2 and "needs the lead role" in refused.err
+    opened = qc("agreement", "--open-to-coders", "on")
+    assert opened.ok and "open to coders" in opened.out
+
+
+def test_a_coder_sees_the_figures_but_no_other_coders_codes(
+    app_for: AppFactory,
+    project: Project,
+    finished: None,
+    capsys: pytest.CaptureFixture[str],
+    project_db: str,
+) -> None:
+    assert runner_for(project_db, capsys)("agreement", "--open-to-coders", "on").ok
+
+    async def scenario() -> None:
+        app = app_for("bob", "P01")
+        async with app.run_test(size=SIZE) as pilot:
+            screen = await open_agreement(app, pilot)
+            assert sorted(row_keys(screen)[:-2]) == sorted(CODES)  # the figures, once opened
             assert "Blind coding" in str(screen.query_one("#review-title").render())
             screen.table.move_cursor(row=screen.table.get_row_index("Exposure/Training"))
             await pilot.press("enter")

@@ -262,12 +262,12 @@ def test_qdc_validates_and_reads_back_the_definitions(mini: Runner, tmp_path: Pa
     assert read["Exposure/Training"].description == awkward
 
 
-def test_an_existing_file_becomes_private(mini: Runner, tmp_path: Path) -> None:
+def test_an_existing_file_is_replaced_and_keeps_its_mode(mini: Runner, tmp_path: Path) -> None:
     out = tmp_path / "book.qdc"
     out.write_text("old")
-    out.chmod(0o644)
+    out.chmod(0o644)  # the owner chose this mode: an export never changes it (issue 13)
     _ok(mini, "refi", "export", "--out", str(out))
-    assert stat.S_IMODE(out.stat().st_mode) == 0o600
+    assert stat.S_IMODE(out.stat().st_mode) == 0o644
     assert out.read_bytes().startswith(b"<?xml")
 
 

@@ -5,7 +5,9 @@ any column. Enter on a code lists below the segments the coders disagree on, eac
 compared coder's codes side by side and the consensus so far; the lead decides a segment with
 one key, stored by ``consensus.set_consensus`` as codings of the coder ``consensus``.
 
-Blind coding: a coder who is not the lead sees the numbers only, never another coder's codes.
+Blind coding: a coder who is not the lead never sees another coder's codes, and of the numbers
+only the overall rows (ALL), unless the lead opened the per-code figures to coders
+(``qualcode agreement --open-to-coders on``): per-code figures reveal what the others coded.
 """
 
 from __future__ import annotations
@@ -44,7 +46,7 @@ if TYPE_CHECKING:
 
 BLIND = (
     "Blind coding: the segments and the coders' codes are for the lead only, who records the "
-    "consensus; you see the agreement figures."
+    "consensus; you see the agreement figures the lead opened to coders."
 )
 
 
@@ -97,7 +99,9 @@ class AgreementScreen(Screen[None]):
         "moves to the next segment to decide. a records the consensus wherever every coder "
         "agrees (qualcode consensus auto --rule all).\n"
         "Blind coding: a coder who is not the lead sees the figures only — no segment lists, "
-        "no other coder's codes — and cannot record a consensus."
+        "no other coder's codes — and cannot record a consensus; of the figures only the ALL "
+        "rows, unless the lead opened the per-code figures to coders (qualcode agreement "
+        "--open-to-coders on)."
     )
     AUTO_FOCUS = "#agreement-table"
 
@@ -152,11 +156,12 @@ class AgreementScreen(Screen[None]):
 
     # ---- the agreement table ----------------------------------------------------------------
 
-    @staticmethod
-    def _compute(session: Session) -> AgreementReport:
+    def _compute(self, session: Session) -> AgreementReport:
         from qualcode.services.agreement import agreement
+        from qualcode.services.agreement_access import visible_report
 
-        return agreement(session)
+        # blind coding: a coder sees the ALL rows only, unless the lead opened the figures
+        return visible_report(session, self.coder.name, agreement(session))
 
     def _codebook_loaded(self, codes: list[CodeItem]) -> None:
         self.codes = codes
@@ -201,6 +206,10 @@ class AgreementScreen(Screen[None]):
         order = f"reversed ({first})" if self.sort_reverse else first
         text.append(f"sorted by {column.label}, {order}", style="cyan")
         text.append(" (s: next column, r: reverse, or click a heading)", style="dim")
+        from qualcode.services.agreement_access import HIDDEN_NOTE
+
+        if HIDDEN_NOTE in report.notes:
+            text.append(f"\nBlind coding: {HIDDEN_NOTE}.", style="yellow")
         return text
 
     def _fill_table(self) -> None:
