@@ -132,10 +132,30 @@ def _damaged_file(exc: BaseException) -> str:
     )
 
 
+def _undecodable_argument(args: list[str]) -> str | None:
+    """An argument the terminal did not send as UTF-8 (Python keeps its bytes as lone
+    surrogates, which no project can store): say which, before anything runs."""
+    for number, arg in enumerate(args, 1):
+        try:
+            arg.encode("utf-8")
+        except UnicodeEncodeError:
+            shown = arg.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+            return (
+                f"argument {number} ({shown!r}) is not valid UTF-8: a project cannot store it; "
+                "rename the file if it is a file name, else set the terminal to UTF-8 "
+                "(e.g. LANG=C.UTF-8) and type it again"
+            )
+    return None
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI: user errors print one line ``error: …`` and exit with status 2."""
     from qualcode.store.retry import StillBusy, retrying
 
+    bad = _undecodable_argument(sys.argv[1:] if argv is None else argv)
+    if bad is not None:
+        click.echo(f"error: {bad}", err=True)
+        sys.exit(2)
     try:
         # A command met another writer (locked, serialization failure, a same-moment
         # duplicate): it stored nothing, so it runs again, with backoff, for a bounded time.

@@ -326,3 +326,14 @@ def test_concurrent_upgrades_wait_for_each_other(tmp_path: Path) -> None:
     backups = list(tmp_path.glob("old.db.0001-*.bak"))
     assert len(backups) == upgraded
     assert not list(tmp_path.glob(".*partial*"))
+
+
+def test_an_argument_that_is_not_utf8_is_a_user_error(project: Runner) -> None:
+    """A terminal that is not UTF-8 sends bytes Python keeps as lone surrogates, which no
+    project can store: refused before anything runs, naming the argument."""
+    memo = "caf\udce9"  # 'café' typed in a Latin-1 terminal
+    result = project("apply", "--coder", "bob", "--transcript", "P01", "--segment", "2",
+                     "--code", "Training", "--memo", memo)  # fmt: skip
+    assert result.code == 2
+    assert result.err.startswith("error: argument") and "not valid UTF-8" in result.err
+    assert "Traceback" not in result.err and "internal error" not in result.err
