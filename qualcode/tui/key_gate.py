@@ -70,6 +70,7 @@ class KeyGate:
         self._wake = asyncio.Event()
         self._pump: asyncio.Task[None] | None = None
         self.handled = 0  # keys dispatched so far (for tests and benchmarks)
+        self._noisy_since: float | None = None  # since when the queues have not drained
 
     # ---- holding --------------------------------------------------------------------------
 
@@ -167,8 +168,6 @@ class KeyGate:
                     return self._quiet_timeout()
         self._noisy_since = None
         return True
-
-    _noisy_since: float | None = None
 
     def _quiet_timeout(self) -> bool:
         now = self._now()

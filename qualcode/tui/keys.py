@@ -13,7 +13,11 @@ from __future__ import annotations
 
 import os
 import tomllib
+from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Any
+
+from textual.binding import Binding
 
 
 def config_path() -> Path:
@@ -39,3 +43,17 @@ def load_keymap(path: Path | None = None) -> tuple[dict[str, str], str | None]:
     ):
         return {}, f"{path}: [keys] must map binding ids to key strings; using the default keys"
     return dict(keys), None
+
+
+def bound_keys(owners: Iterable[Any], keymap: Mapping[str, str]) -> dict[str, str]:
+    """Key -> what it does, for the ``BINDINGS`` of ``owners`` after the user's keymap
+    (binding id -> keys), in the order the owners are given (the first owner wins)."""
+    commands: dict[str, str] = {}
+    for owner in owners:
+        for binding in owner.BINDINGS:
+            if not isinstance(binding, Binding):
+                continue
+            keys = keymap.get(binding.id, binding.key) if binding.id else binding.key
+            for key in keys.split(","):
+                commands.setdefault(key.strip(), binding.description or binding.action)
+    return commands

@@ -42,6 +42,7 @@ from qualcode.tui.history import (
     StatusOp,
 )
 from qualcode.tui.key_gate import hold_keys, release_keys
+from qualcode.tui.keys import bound_keys
 from qualcode.tui.screens.code_search import CodeSearchScreen, code_prompt
 from qualcode.tui.screens.memo import MemoScreen
 from qualcode.tui.screens.new_code import NewCode, NewCodeScreen
@@ -109,7 +110,6 @@ class CodingScreen(Screen[None]):
         self.codebook = CodebookView((), 0)
         self.content: TranscriptContent | None = None
         self.codings: tuple[CodingItem, ...] = ()
-        self.memos: dict[int, str] = {}
         self.show_all = False
         self.filter_label = ""
         self.history = History()
@@ -121,7 +121,7 @@ class CodingScreen(Screen[None]):
         self._starts: list[int] = []  # the shown transcript's segment starts (for bisect)
         self._keys_pressed = 0
         self._refresh_queued = False  # a reload job submitted and not started yet
-        self._refresh_notes: list[str] = []
+        self._refresh_note = ""  # said when the reload waiting to run has shown
 
     # ---- layout -------------------------------------------------------------------------
 
@@ -210,14 +210,7 @@ class CodingScreen(Screen[None]):
         from qualcode.shortcuts import keymap_conflicts
 
         keymap: dict[str, str] = getattr(self.app, "_keymap", {}) or {}
-        commands: dict[str, str] = {}
-        for owner in (type(self.app), CodingScreen, TranscriptView):
-            for binding in owner.BINDINGS:
-                if not isinstance(binding, Binding):
-                    continue
-                keys = keymap.get(binding.id, binding.key) if binding.id else binding.key
-                for key in keys.split(","):
-                    commands.setdefault(key.strip(), binding.description or binding.action)
+        commands = bound_keys((type(self.app), CodingScreen, TranscriptView), keymap)
         shortcuts = {c.shortcut: c.path for c in self.codebook.codes if c.shortcut and c.usable}
         problems = keymap_conflicts(commands, shortcuts)
         for problem in problems:
@@ -252,7 +245,6 @@ class CodingScreen(Screen[None]):
             return
         self.content = content
         self.codings = content.codings
-        self.memos = dict(content.memos)
         self._starts = [s.start for s in content.segments]
         self._reconcile(ticket, content.transcript.id, content.codings, content.memos)
         self.filter_label = ""
@@ -261,7 +253,7 @@ class CodingScreen(Screen[None]):
             content.text,
             content.interviewer_speakers,
             self._chips(),
-            set(self.memos),
+            set(self.local.memos),
         )
         if goto is not None:
             self.view.goto(goto)
@@ -300,7 +292,6 @@ class CodingScreen(Screen[None]):
         if self.content is None:
             return
         self.view.set_chips(self._chips(), set(self.local.memos))
-        self.memos = dict(self.local.memos)
         self._update_title()
 
     def _segment_at(self, offset: int) -> SegmentItem | None:
@@ -386,7 +377,7 @@ class CodingScreen(Screen[None]):
         if self.content is None or self.coder is None:
             return
         if note:
-            self._refresh_notes.append(note)
+            self._refresh_note = note
         if self._refresh_queued:
             return  # the reload waiting to run comes after every change made so far
         self._refresh_queued = True
@@ -409,7 +400,7 @@ class CodingScreen(Screen[None]):
                 self._refresh()
                 return
             codings, memos, self.transcripts, codebook = result
-            notes, self._refresh_notes = self._refresh_notes, []
+            note_now, self._refresh_note = self._refresh_note, ""
             if codebook != self.codebook:
                 self._show_codebook(codebook)
             if self.content is None or self.content.transcript.id != transcript_id:
@@ -419,8 +410,8 @@ class CodingScreen(Screen[None]):
             self._reconcile(ticket, transcript_id, codings, memos, self.transcripts)
             self._show_local()
             self.query_one(TranscriptList).show(self.transcripts, transcript_id)
-            if notes:
-                self.say(notes[-1])
+            if note_now:
+                self.say(note_now)
 
         def failed(message: str) -> None:
             self._refresh_queued = False
